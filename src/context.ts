@@ -1,0 +1,494 @@
+/**
+ * `ContextSession`: one per request, created the first time anything asks
+ * for the session. It decides where the session comes from (cookie or
+ * store), whether loaded data can be trusted, and — at the end — whether
+ * and how to write it back.
+ *
+ * Read with: chapters/03-architecture.md#contextsession, then chapters 4–7.
+ *
+ * @module context
+ */
+import type { Context } from 'koa';
+import { isUsableMaxAge, type ResolvedOptions, type SessionStore } from './options.js';
+import { type CommitOptions, Session } from './session.js';
+import { debug, trace } from './trace.js';
+import { COOKIE_EXPIRED_DATE, hash, ONE_DAY, type SessionData, STORE_GRACE_MS } from './util.js';
+
+/**
+ * The session options double as the cookie options: `ctx.cookies` picks the
+ * fields it knows (`maxAge`, `httpOnly`, `signed`, `path` …) and ignores the
+ * rest, which is why one object can be passed straight through.
+ */
+type CookieOptions = Parameters<Context['cookies']['set']>[2] &
+  Parameters<Context['cookies']['get']>[1];
+function asCookieOptions(opts: object): CookieOptions {
+  return opts as CookieOptions;
+}
+
+/** The three events a ContextSession can emit on the app, minus the `session:` prefix. */
+export type SessionEventName = 'missed' | 'expired' | 'invalid';
+
+/** Payload of `session:missed`, `session:expired` and `session:invalid`. */
+export interface SessionEvent {
+  /** The store id that was looked up (store mode), else `undefined`. */
+  key: string | undefined;
+  /** The data that was rejected (falsy for `missed`). */
+  value: unknown;
+  ctx: Context;
+}
+
+/**
+ * Names that loaded data must not set on a {@link Session}: the `__proto__`
+ * accessor (it would replace the session's prototype), every method the
+ * session has or inherits (a string in their place breaks `toJSON`, `save`
+ * …), and the two flags that are never saved, so never legitimately loaded.
+ * Getter-only names (`length`, `populated`, `externalKey`) are harmless —
+ * the constructor skips them — and `maxAge` is checked by value instead.
+ * See chapters/deviations.md#reserved-keys.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = (() => {
+  const names = new Set<string>(['__proto__', 'isNew', '_requireSave']);
+  for (let proto: object | null = Session.prototype; proto; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (descriptor && typeof descriptor.value === 'function') names.add(name);
+    }
+  }
+  return names;
+})();
+
+// #region hostile
+/**
+ * Why this loaded data would crash koa-session 7.0.2 or corrupt its Session,
+ * or `undefined` if it is safe. Checked only for data that came from outside
+ * the process (cookie, store, custom decode) — never for objects your own
+ * code assigns to `ctx.session`.
+ *
+ * See chapters/deviations.md
+ */
+export function findHostileKey(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  const record = data as SessionData;
+  for (const k in record) {
+    if (RESERVED_KEYS.has(k)) return `reserved key "${k}"`;
+    if ((k === '_maxAge' || k === 'maxAge') && record[k] && !isUsableMaxAge(record[k])) {
+      return `unusable ${k} ${JSON.stringify(record[k]) ?? String(record[k])}`;
+    }
+  }
+  return undefined;
+}
+// #endregion hostile
+
+/**
+ * The request-level session logic. Created lazily by the `ctx` getter that
+ * `extendContext` installs, so a request that never touches the session
+ * pays nothing.
+ */
+export class ContextSession {
+  readonly ctx: Context;
+  readonly app: Context['app'];
+  /** This request's options (`ctx.sessionOptions`), a private copy. */
+  readonly opts: ResolvedOptions;
+  /** The store for this request: a ContextStore instance, `opts.store`, or none. */
+  readonly store: SessionStore | undefined;
+  /**
+   * `undefined`: not loaded yet · `false`: set to `null` (to be removed) ·
+   * a Session: loaded or created.
+   */
+  session: Session | false | undefined;
+  /** The store id this request's session lives under (store mode). */
+  externalKey: string | undefined;
+  /** Hash of the session as it was loaded; `undefined` for a new one. */
+  prevHash: number | undefined;
+
+  constructor(ctx: Context, opts: ResolvedOptions) {
+    this.ctx = ctx;
+    this.app = ctx.app;
+    this.opts = opts;
+    this.store = opts.ContextStore ? new opts.ContextStore(ctx) : opts.store;
+  }
+
+  // #region get
+  /**
+   * What `ctx.session` returns. Cookie sessions are decoded here, on first
+   * read — a request that never reads its session never pays for decoding.
+   * Store sessions were already loaded by the middleware (I/O cannot happen
+   * inside a synchronous getter), so reaching `create()` here only happens
+   * when `ctx.session` is read *before* the middleware ran.
+   *
+   * See chapters/03-architecture.md#lazy-ctx-session
+   */
+  get(): Session | null {
+    if (this.session) return this.session;
+    if (this.session === false) return null;
+    if (this.store) this.create();
+    else this.initFromCookie();
+    return this.session as unknown as Session;
+  }
+  // #endregion get
+
+  // #region set
+  /**
+   * What `ctx.session = value` does: `null` marks the session for removal at
+   * commit; an object replaces the data but keeps the current store id, so
+   * the store overwrites one record instead of leaving an orphan behind.
+   *
+   * See chapters/03-architecture.md#assigning-ctx-session
+   */
+  set(value: unknown): void {
+    if (value === null) {
+      this.session = false;
+      return;
+    }
+    if (typeof value === 'object') {
+      this.create(value as SessionData, this.externalKey);
+      return;
+    }
+    throw new Error('this.session can only be set as null or an object.');
+  }
+  // #endregion set
+
+  // #region initFromExternal
+  /**
+   * Load a store-backed session. Runs in the middleware *before* your
+   * handlers, because fetching from a store is asynchronous.
+   *
+   * 1. Find the id: from `opts.externalKey.get(ctx)` if configured, else from
+   *    the (signed) cookie.
+   * 2. No id → a brand-new session with a freshly generated id.
+   * 3. Ask the store. Missing, expired or rejected data → new session, new id
+   *    (never adopt an id the store does not know: that is session fixation).
+   * 4. Otherwise build the session under the *same* id and remember its hash.
+   *
+   * See chapters/05-init-from-external.md
+   */
+  async initFromExternal(): Promise<void> {
+    const ctx = this.ctx;
+    const opts = this.opts;
+
+    let externalKey: string | undefined;
+    if (opts.externalKey) {
+      externalKey = opts.externalKey.get(ctx);
+      trace(ctx, { step: 'external-key', source: 'custom', key: externalKey });
+    } else {
+      externalKey = ctx.cookies.get(opts.key, asCookieOptions(opts));
+      trace(ctx, { step: 'external-key', source: 'cookie', key: externalKey });
+    }
+    debug('external key: %s', externalKey);
+
+    if (!externalKey) {
+      this.create();
+      return;
+    }
+
+    const data = await this.store!.get(externalKey, opts.maxAge, { ctx, rolling: opts.rolling });
+    trace(ctx, { step: 'store-get', key: externalKey, found: !!data });
+    if (!this.valid(data, externalKey)) {
+      this.create();
+      return;
+    }
+    this.load(data as SessionData, externalKey);
+  }
+  // #endregion initFromExternal
+
+  // #region initFromCookie
+  /**
+   * Load a cookie session, on first read of `ctx.session`.
+   *
+   * No cookie (or a bad signature, which `ctx.cookies.get` reports as no
+   * cookie) → new session. Then decode: a `SyntaxError` means the value is
+   * not ours — start afresh quietly. Any *other* error is a real fault in a
+   * custom `decode`: clear the cookie so the next request does not fail the
+   * same way, attach that `Set-Cookie` to the error (Koa's error handler
+   * drops all other headers but keeps `err.headers`), and rethrow.
+   *
+   * See chapters/04-init-from-cookie.md
+   */
+  initFromCookie(): void {
+    const ctx = this.ctx;
+    const opts = this.opts;
+
+    const cookie = ctx.cookies.get(opts.key, asCookieOptions(opts));
+    trace(ctx, { step: 'cookie', key: opts.key, present: !!cookie });
+    if (!cookie) {
+      this.create();
+      return;
+    }
+
+    let data: SessionData;
+    try {
+      data = opts.decode(cookie);
+    } catch (err) {
+      const rethrow = err instanceof Error && !(err instanceof SyntaxError);
+      debug('cannot decode cookie %j: %s', cookie, err);
+      trace(ctx, { step: 'decode', ok: false, error: String(err), rethrown: rethrow });
+      if (rethrow) {
+        ctx.cookies.set(opts.key, '', asCookieOptions(opts));
+        Reflect.set(err, 'headers', { 'set-cookie': ctx.response.get('set-cookie') });
+        throw err;
+      }
+      this.create();
+      return;
+    }
+    trace(ctx, { step: 'decode', ok: true });
+
+    if (!this.valid(data)) {
+      this.create();
+      return;
+    }
+    this.load(data);
+  }
+  // #endregion initFromCookie
+
+  // #region load
+  /**
+   * Shared tail of both init paths: build the session from trusted data and
+   * remember its hash, so commit can tell whether the request changed it.
+   *
+   * Hardening (chapters/deviations.md#unhashable-data): if the data cannot be
+   * serialised — nested deeper than the stack allows, a cycle or a BigInt
+   * from a custom store — koa-session 7.0.2 throws here and the request
+   * fails with a 500. We undo the lifetime the data may have set, report it
+   * as invalid and start a fresh session.
+   */
+  private load(data: SessionData, externalKey?: string): void {
+    const maxAgeBefore = this.opts.maxAge;
+    this.create(data, externalKey);
+    try {
+      this.prevHash = hash((this.session as Session).toJSON());
+    } catch (err) {
+      this.opts.maxAge = maxAgeBefore;
+      this.reject('invalid', data, externalKey, `cannot serialise: ${String(err)}`);
+      this.create();
+      return;
+    }
+    trace(this.ctx, {
+      step: 'loaded',
+      mode: externalKey ? 'store' : 'cookie',
+      hash: this.prevHash,
+    });
+  }
+  // #endregion load
+
+  // #region valid
+  /**
+   * Decide whether loaded data may become this request's session. Each "no"
+   * is announced as an app event, so you can log or count them:
+   * `session:missed` (nothing there), `session:expired` (its `_expire` has
+   * passed), `session:invalid` (your `opts.valid` said no — or, in this port,
+   * the data is hostile; see chapters/deviations.md).
+   *
+   * See chapters/04-init-from-cookie.md#valid
+   */
+  protected valid(data: unknown, key?: string): boolean {
+    const ctx = this.ctx;
+    if (!data) {
+      this.reject('missed', data, key);
+      return false;
+    }
+    const record = data as SessionData;
+    if (typeof record._expire === 'number' && record._expire < Date.now()) {
+      this.reject('expired', data, key);
+      return false;
+    }
+    const hostile = findHostileKey(data);
+    if (hostile) {
+      this.reject('invalid', data, key, hostile);
+      return false;
+    }
+    const valid = this.opts.valid;
+    if (typeof valid === 'function' && !valid(ctx, record)) {
+      this.reject('invalid', data, key);
+      return false;
+    }
+    trace(ctx, { step: 'valid', ok: true });
+    return true;
+  }
+  // #endregion valid
+
+  /** Announce why loaded data was refused; `hostile` explains a hardening refusal. */
+  private reject(
+    event: SessionEventName,
+    value: unknown,
+    key: string | undefined,
+    hostile?: string,
+  ) {
+    debug('session %s%s', event, hostile ? ` (${hostile})` : '');
+    trace(
+      this.ctx,
+      hostile
+        ? { step: 'valid', ok: false, reason: 'hostile', detail: hostile }
+        : { step: 'valid', ok: false, reason: event },
+    );
+    this.emit(event, { key, value, ctx: this.ctx });
+  }
+
+  /**
+   * Emit `session:<event>` on the app — on the next turn of the event loop,
+   * so a listener can never delay or break the request that triggered it.
+   */
+  emit(event: SessionEventName, data: SessionEvent): void {
+    setImmediate(() => {
+      this.app.emit(`session:${event}`, data);
+    });
+  }
+
+  // #region create
+  /**
+   * Make `data` (or nothing) the current session. In store mode every
+   * session needs an id: keep the one we were given, or generate one.
+   *
+   * See chapters/04-init-from-cookie.md#create
+   */
+  protected create(data?: SessionData, externalKey?: string): void {
+    if (this.store) {
+      this.externalKey = externalKey ?? this.opts.genid?.(this.ctx);
+    }
+    this.session = new Session(this, data, this.externalKey);
+    if (!data) trace(this.ctx, { step: 'created', externalKey: this.externalKey });
+  }
+  // #endregion create
+
+  // #region commit
+  /**
+   * The end-of-request step (or `session.commit()` when called by hand).
+   *
+   * - never touched → nothing to do, not even a header;
+   * - set to `null` → remove it;
+   * - `regenerate` → remove the old one, and in store mode pick a new id;
+   * - otherwise save if forced (`save`, `regenerate`, a `maxAge` change) or
+   *   if `_shouldSaveSession` finds a reason.
+   *
+   * See chapters/07-save-remove-commit.md#commit
+   */
+  async commit({ save = false, regenerate = false }: CommitOptions = {}): Promise<void> {
+    const session = this.session;
+    const opts = this.opts;
+    const ctx = this.ctx;
+
+    if (session === undefined) {
+      trace(ctx, { step: 'skip', why: 'session never accessed' });
+      return;
+    }
+    if (session === false) {
+      await this.remove();
+      return;
+    }
+    if (regenerate) {
+      await this.remove();
+      if (this.store) this.externalKey = opts.genid?.(ctx);
+    }
+
+    const forced = save || regenerate || session._requireSave;
+    const reason = forced ? 'force' : this._shouldSaveSession();
+    debug('should save session: %j', reason);
+    if (!reason) {
+      trace(ctx, { step: 'skip', why: 'unchanged, and neither rolling nor due for renewal' });
+      return;
+    }
+    trace(ctx, { step: 'commit', reason, forced: !!forced });
+    if (typeof opts.beforeSave === 'function') opts.beforeSave(ctx, session);
+    await this.save(reason === 'changed');
+  }
+  // #endregion commit
+
+  // #region _shouldSaveSession
+  /**
+   * Why this session should be written back, or `''` for "don't":
+   *
+   * - `''` — brand new and still empty: don't litter the browser with empty
+   *   sessions;
+   * - `'changed'` — its hash differs from the one taken at load;
+   * - `'rolling'` — `opts.rolling`: re-send on every response;
+   * - `'renew'` — `opts.renew` and less than half the lifetime is left;
+   * - `''` — otherwise.
+   *
+   * See chapters/06-should-save-session.md
+   */
+  _shouldSaveSession(): '' | 'changed' | 'rolling' | 'renew' {
+    const prevHash = this.prevHash;
+    const session = this.session as Session;
+    const data = session.toJSON();
+
+    if (!prevHash && !Object.keys(data).length) return '';
+    if (prevHash !== hash(data)) return 'changed';
+    if (this.opts.rolling) return 'rolling';
+    if (this.opts.renew) {
+      const expire = session._expire;
+      const maxAge = session.maxAge;
+      if (expire && maxAge && expire - Date.now() < (maxAge as number) / 2) return 'renew';
+    }
+    return '';
+  }
+  // #endregion _shouldSaveSession
+
+  // #region remove
+  /**
+   * Forget the session: destroy the stored record (store mode), then
+   * overwrite the cookie with an empty value dated 1 January 1970, which
+   * every browser treats as "delete now". `maxAge: false` keeps `cookies`
+   * from computing a fresh expiry on top of that date.
+   *
+   * See chapters/07-save-remove-commit.md#remove
+   */
+  async remove(): Promise<void> {
+    const opts = { ...this.opts, expires: COOKIE_EXPIRED_DATE, maxAge: false };
+    const ctx = this.ctx;
+    const externalKey = this.externalKey;
+    trace(ctx, { step: 'remove', externalKey });
+    if (externalKey) await this.store!.destroy(externalKey, { ctx });
+    ctx.cookies.set(opts.key, '', asCookieOptions(opts));
+  }
+  // #endregion remove
+
+  // #region save
+  /**
+   * Write the session out.
+   *
+   * First the lifetime is stamped into the data: `_expire` (absolute, so a
+   * stale copy can be recognised) and `_maxAge` (so the next request keeps
+   * the same lifetime) — or `_session: true` for a browser-session cookie,
+   * in which case `maxAge` is dropped from this response's cookie options so
+   * the cookie gets no `Expires`.
+   *
+   * Store mode: the data goes to the store with a TTL ten seconds longer
+   * than the cookie's, and only the id goes into the cookie (or to
+   * `opts.externalKey.set`). Cookie mode: the data itself, encoded, is the
+   * cookie.
+   *
+   * See chapters/07-save-remove-commit.md#save
+   */
+  async save(changed: boolean): Promise<void> {
+    const opts = this.opts;
+    const key = opts.key;
+    const externalKey = this.externalKey;
+    const data = (this.session as Session).toJSON();
+
+    let maxAge: number | 'session' = opts.maxAge ? opts.maxAge : ONE_DAY;
+    if (maxAge === 'session') {
+      opts.maxAge = undefined;
+      data._session = true;
+    } else {
+      data._expire = maxAge + Date.now();
+      data._maxAge = maxAge;
+    }
+
+    if (externalKey) {
+      if (typeof maxAge === 'number') maxAge += STORE_GRACE_MS;
+      trace(this.ctx, { step: 'save', target: 'store', maxAge: opts.maxAge, storeTtl: maxAge });
+      await this.store!.set(externalKey, data, maxAge, {
+        changed,
+        ctx: this.ctx,
+        rolling: opts.rolling,
+      });
+      if (opts.externalKey) opts.externalKey.set(this.ctx, externalKey);
+      else this.ctx.cookies.set(key, externalKey, asCookieOptions(opts));
+      return;
+    }
+
+    const value = opts.encode(data);
+    trace(this.ctx, { step: 'save', target: 'cookie', maxAge: opts.maxAge, bytes: value.length });
+    this.ctx.cookies.set(key, value, asCookieOptions(opts));
+  }
+  // #endregion save
+}
