@@ -57,7 +57,7 @@ const RESERVED_KEYS: ReadonlySet<string> = (() => {
   return names;
 })();
 
-// #region hostile
+// #region findHostileKey
 /**
  * Why this loaded data would crash koa-session 7.0.2 or corrupt its Session,
  * or `undefined` if it is safe. Checked only for data that came from outside
@@ -77,7 +77,7 @@ export function findHostileKey(data: unknown): string | undefined {
   }
   return undefined;
 }
-// #endregion hostile
+// #endregion findHostileKey
 
 /**
  * The request-level session logic. Created lazily by the `ctx` getter that
