@@ -44,7 +44,7 @@ export interface SessionEvent {
  * …), and the two flags that are never saved, so never legitimately loaded.
  * Getter-only names (`length`, `populated`, `externalKey`) are harmless —
  * the constructor skips them — and `maxAge` is checked by value instead.
- * See chapters/deviations.md#reserved-keys.
+ * See chapters/deviations.md#hostile-session-data.
  */
 const RESERVED_KEYS: ReadonlySet<string> = (() => {
   const names = new Set<string>(['__proto__', 'isNew', '_requireSave']);
@@ -245,16 +245,16 @@ export class ContextSession {
    * Shared tail of both init paths: build the session from trusted data and
    * remember its hash, so commit can tell whether the request changed it.
    *
-   * Hardening (chapters/deviations.md#unhashable-data): if the data cannot be
-   * serialised — nested deeper than the stack allows, a cycle or a BigInt
-   * from a custom store — koa-session 7.0.2 throws here and the request
-   * fails with a 500. We undo the lifetime the data may have set, report it
+   * Hardening (chapters/deviations.md#hostile-session-data): if the data
+   * cannot be copied or serialised — nested deeper than the stack allows, a
+   * cycle, a BigInt or a throwing getter from a custom store — koa-session
+   * 7.0.2 throws here and the request fails with a 500. We undo the lifetime the data may have set, report it
    * as invalid and start a fresh session.
    */
   private load(data: SessionData, externalKey?: string): void {
     const maxAgeBefore = this.opts.maxAge;
-    this.create(data, externalKey);
     try {
+      this.create(data, externalKey);
       this.prevHash = hash((this.session as Session).toJSON());
     } catch (err) {
       this.opts.maxAge = maxAgeBefore;

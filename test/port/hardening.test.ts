@@ -264,3 +264,28 @@ describe('options that crash every request upstream', () => {
     expect(JSON.parse(ours.body)).toEqual({ views: 2, isNew: false });
   });
 });
+
+describe('hostile records from a custom store that break while being copied', () => {
+  it('a throwing getter: upstream answers 500, the port starts a fresh session', async () => {
+    const record = () => ({
+      views: 1,
+      get trap() {
+        throw new Error('lazy field failed to load');
+      },
+    });
+    const theirs = await observe(
+      IMPLS.upstream,
+      { signed: false, store: fixedStore(record) },
+      'koa.sess=some-id',
+      counter,
+    );
+    const ours = await observe(
+      IMPLS.port,
+      { signed: false, store: fixedStore(record) },
+      'koa.sess=some-id',
+      counter,
+    );
+    expect(theirs.status).toBe(500);
+    expectFreshStart(ours);
+  });
+});
