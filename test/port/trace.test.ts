@@ -1,0 +1,116 @@
+/**
+ * The port's trace events (src/trace.ts): what the playground's trace mode
+ * is built on. Each test subscribes, drives one request and checks the
+ * story the events tell. See chapters/run-it-yourself.md#trace-mode.
+ */
+import Koa from 'koa';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import session, { onTrace, type SessionStore, type TraceMessage } from '../../src/index.js';
+
+let unsubscribe: (() => void) | undefined;
+afterEach(() => unsubscribe?.());
+
+function record(): Array<Omit<TraceMessage, 'ctx'>> {
+  const steps: Array<Omit<TraceMessage, 'ctx'>> = [];
+  unsubscribe = onTrace(({ ctx: _ctx, ...event }) => {
+    steps.push(event);
+  });
+  return steps;
+}
+
+function counterApp(opts: Record<string, unknown> = {}) {
+  const app = new Koa();
+  app.keys = ['trace'];
+  app.use(session(opts, app));
+  app.use((ctx) => {
+    if (ctx.path === '/read') {
+      ctx.body = String(ctx.session!.views ?? 0);
+      return;
+    }
+    if (ctx.path === '/untouched') {
+      ctx.body = 'no session here';
+      return;
+    }
+    ctx.session!.views = ((ctx.session!.views as number) || 0) + 1;
+    ctx.body = String(ctx.session!.views);
+  });
+  return app.callback();
+}
+
+describe('trace events', () => {
+  it('a first visit: no cookie, a new session, saved because it changed', async () => {
+    const steps = record();
+    await request(counterApp()).get('/');
+    expect(steps.map((s) => s.step)).toEqual(['cookie', 'created', 'commit', 'save']);
+    expect(steps[0]).toEqual({ step: 'cookie', key: 'koa.sess', present: false });
+    expect(steps[2]).toEqual({ step: 'commit', reason: 'changed', forced: false });
+    expect(steps[3]).toMatchObject({ step: 'save', target: 'cookie' });
+  });
+
+  it('a returning reader: decoded, valid, loaded, then skipped as unchanged', async () => {
+    const app = counterApp();
+    const first = await request(app).get('/');
+    const cookie = (first.headers['set-cookie'] as unknown as string[])
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const steps = record();
+    await request(app).get('/read').set('Cookie', cookie);
+    expect(steps.map((s) => s.step)).toEqual(['cookie', 'decode', 'valid', 'loaded', 'skip']);
+    expect(steps[2]).toEqual({ step: 'valid', ok: true });
+  });
+
+  it('a request that never reads the session says so', async () => {
+    const steps = record();
+    await request(counterApp()).get('/untouched');
+    expect(steps).toEqual([{ step: 'skip', why: 'session never accessed' }]);
+  });
+
+  it('a hostile cookie is reported with the reason', async () => {
+    const steps = record();
+    const forged = Buffer.from('{"toJSON":1}').toString('base64');
+    await request(counterApp({ signed: false }))
+      .get('/')
+      .set('Cookie', `koa.sess=${forged}`);
+    expect(steps).toContainEqual({
+      step: 'valid',
+      ok: false,
+      reason: 'hostile',
+      detail: 'reserved key "toJSON"',
+    });
+  });
+
+  it('store mode reports the key, the lookup and the TTL handed to the store', async () => {
+    const data = new Map<string, unknown>();
+    const store: SessionStore = {
+      get: (key) => data.get(key),
+      set: (key, sess) => {
+        data.set(key, sess);
+      },
+      destroy: (key) => {
+        data.delete(key);
+      },
+    };
+    const app = counterApp({ store, maxAge: 60_000, genid: () => 'fixed-id' });
+    await request(app).get('/');
+    // An id without its signature cookie is not an id at all.
+    const steps = record();
+    await request(app).get('/').set('Cookie', 'koa.sess=fixed-id');
+    expect(steps[0]).toEqual({ step: 'external-key', source: 'cookie', key: undefined });
+    // With the signature the stored record is found, and saved with maxAge + 10 s.
+    const withSig = record();
+    const first = await request(app).get('/');
+    const cookie = (first.headers['set-cookie'] as unknown as string[])
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    withSig.length = 0;
+    await request(app).get('/').set('Cookie', cookie);
+    expect(withSig).toContainEqual({ step: 'store-get', key: 'fixed-id', found: true });
+    expect(withSig).toContainEqual({
+      step: 'save',
+      target: 'store',
+      maxAge: 60_000,
+      storeTtl: 70_000,
+    });
+  });
+});
