@@ -1,0 +1,156 @@
+/**
+ * Run chapter test files through Vitest's Node API, in this process, and
+ * boil the results down to what the learner and the verifier need. One
+ * Vitest instance per run: starting one costs well under a second, far
+ * less than a `vitest` child process per exercise.
+ */
+import path from 'node:path';
+import type { TestCase, TestModule } from 'vitest/node';
+import { createVitest } from 'vitest/node';
+import { WORKSPACE_ENV } from '../impl.js';
+import { ROOT } from './workspace.js';
+
+/** One failed expectation, without the stack trace. */
+export interface Failure {
+  /** The test's own words: "describe > it". */
+  test: string;
+  message: string;
+  expected?: string;
+  actual?: string;
+  /** First stack frame inside the code under test, as `file:line`. */
+  where?: string;
+}
+
+/** How one test file went. */
+export interface FileResult {
+  /** Repository-relative path of the test file. */
+  file: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: Failure[];
+  /** Lines the code under test printed (console.log and friends). */
+  logs: string[];
+}
+
+/** `passed` means: at least one test ran and none failed. */
+export function fileOk(result: FileResult): boolean {
+  return result.failed === 0 && result.passed > 0;
+}
+
+function text(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function whereIn(stack: string | undefined, codeRoot: string): string | undefined {
+  if (!stack) return undefined;
+  for (const line of stack.split('\n')) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+\.ts):(\d+):\d+\)?$/.exec(line.trim());
+    if (!match) continue;
+    const file = match[1]!.replace(/^file:\/\//, '');
+    if (file.startsWith(codeRoot) && !file.includes('/node_modules/')) {
+      return `${path.relative(process.cwd(), file)}:${match[2]}`;
+    }
+  }
+  return undefined;
+}
+
+function failuresOf(testCase: TestCase, codeRoot: string): Failure[] {
+  const result = testCase.result();
+  if (result.state !== 'failed') return [];
+  return (result.errors ?? []).map((error) => ({
+    test: testCase.fullName,
+    message: String(error.message ?? error),
+    expected: text(error.expected),
+    actual: text(error.actual),
+    where: whereIn(error.stack, codeRoot),
+  }));
+}
+
+function summarise(module: TestModule, logs: string[], codeRoot: string): FileResult {
+  const result: FileResult = {
+    file: path.relative(ROOT, module.moduleId),
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    failures: [],
+    logs,
+  };
+  for (const testCase of module.children.allTests()) {
+    const state = testCase.result().state;
+    if (state === 'passed') result.passed++;
+    else if (state === 'failed') result.failed++;
+    else result.skipped++;
+    result.failures.push(...failuresOf(testCase, codeRoot));
+  }
+  // An import that throws (a syntax error in the learner's file, say)
+  // fails the module before any test runs.
+  for (const error of module.errors()) {
+    result.failed++;
+    result.failures.push({
+      test: '(loading the test file)',
+      message: String(error.message ?? error),
+      where: whereIn(error.stack, codeRoot),
+    });
+  }
+  return result;
+}
+
+/**
+ * Run `files` (repository-relative) against `workspace`, or against the
+ * reference when `workspace` is undefined. Results come back in the order
+ * the files were given.
+ */
+export async function runTestFiles(
+  files: readonly string[],
+  workspace: string | undefined,
+): Promise<FileResult[]> {
+  const logs = new Map<string, string[]>();
+  const vitest = await createVitest(
+    'test',
+    {
+      config: false,
+      root: ROOT,
+      watch: false,
+      reporters: [{}],
+      include: files.map((file) => file),
+      env: workspace ? { [WORKSPACE_ENV]: workspace } : {},
+      testTimeout: 20_000,
+      hookTimeout: 60_000,
+      // The exercise files are small; two workers match this machine and
+      // keep a learner's laptop responsive.
+      maxWorkers: 2,
+      onConsoleLog(log, _type, entity) {
+        const file = entity && 'module' in entity ? entity.module.moduleId : undefined;
+        const key = file ? path.relative(ROOT, file) : '';
+        logs.set(key, [...(logs.get(key) ?? []), log.trimEnd()]);
+        return false;
+      },
+    },
+    { logLevel: 'silent' },
+  );
+  try {
+    const { testModules } = await vitest.runTestFiles(files.map((file) => path.join(ROOT, file)));
+    const codeRoot = workspace ?? ROOT;
+    const byFile = new Map(
+      testModules.map((module) => {
+        const rel = path.relative(ROOT, module.moduleId);
+        return [rel, summarise(module, logs.get(rel) ?? [], codeRoot)] as const;
+      }),
+    );
+    return files.map(
+      (file) =>
+        byFile.get(file) ?? {
+          file,
+          passed: 0,
+          failed: 1,
+          skipped: 0,
+          failures: [{ test: '(running the test file)', message: 'Vitest did not run this file.' }],
+          logs: [],
+        },
+    );
+  } finally {
+    await vitest.close();
+  }
+}
