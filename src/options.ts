@@ -214,7 +214,8 @@ function requireMethods(owner: string, target: unknown, names: readonly string[]
  * request. The rules are koa-session 7.0.2's (it checks with a zod schema
  * plus asserts), with two additions that turn per-request 500s into startup
  * errors: `maxAge` must be a usable lifetime and `sameSite` one of the three
- * values cookies accept. `undefined` always means "use the default".
+ * values cookies accept. `undefined` passes every check; what it then
+ * means is up to `resolveOptions` (usually "the default" — but see `key`).
  *
  * See chapters/03-architecture.md#options and chapters/deviations.md#options.
  */
@@ -274,6 +275,8 @@ export function resolveOptions(
   user: SessionOptions,
   defaultGenid: (ctx: Context) => string,
 ): ResolvedOptions {
+  // An explicit `key: undefined` overrides the default here, exactly as in
+  // koa-session, and names the cookie "undefined" (chapters/deviations.md).
   const opts = { ...DEFAULTS, ...user } as ResolvedOptions;
   if (!('maxAge' in user) && 'maxage' in user) opts.maxAge = user.maxage;
   // `null`/`undefined` written by the caller fall back to the safe default,
