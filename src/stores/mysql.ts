@@ -133,11 +133,15 @@ export class MysqlStore implements SessionStore {
         '`expires` BIGINT NULL, `data` TEXT NULL, PRIMARY KEY (`id`), ' +
         `KEY \`${table.split('.').pop()}__expires\` (\`expires\`)` +
         ') DEFAULT CHARSET=utf8mb4',
-      get: `SELECT \`data\` FROM ${t} WHERE \`id\` = ? AND \`expires\` > ?`,
+      // `id = ?` finds the row through the primary key; the second,
+      // byte-wise comparison then insists on an exact match (see `get`).
+      get:
+        `SELECT \`data\` FROM ${t} WHERE \`id\` = ? AND CAST(\`id\` AS BINARY) = CAST(? AS BINARY) ` +
+        'AND `expires` > ?',
       set:
         `INSERT INTO ${t} (\`id\`, \`expires\`, \`data\`) VALUES (?, ?, ?) ` +
         'ON DUPLICATE KEY UPDATE `expires` = ?, `data` = ?',
-      destroy: `DELETE FROM ${t} WHERE \`id\` = ?`,
+      destroy: `DELETE FROM ${t} WHERE \`id\` = ? AND CAST(\`id\` AS BINARY) = CAST(? AS BINARY)`,
       cleanup: `DELETE FROM ${t} WHERE \`expires\` <= ?`,
     };
 
@@ -194,11 +198,18 @@ export class MysqlStore implements SessionStore {
    * No row → `undefined`, and koa-session starts a new session with a new
    * id. A `data` column that is not a JSON object is treated as no row.
    *
+   * Why compare the id twice? SQL string equality is not byte equality.
+   * Under MariaDB's `utf8mb4_bin` (and any PAD SPACE collation) `'abc'`
+   * equals `'abc '`; under a case-insensitive collation — the default for
+   * a table made by koa-mysql-session — `'abc'` equals `'ABC'`. A session
+   * id must match byte for byte, so after the indexed `id = ?` a binary
+   * comparison rejects near-misses, whatever collation the table has.
+   *
    * See chapters/10-mysql-store.md#get
    */
   async get(id: string): Promise<SessionData | undefined> {
     await this.ready();
-    const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [id, Date.now()]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [id, id, Date.now()]);
     const text = rows[0]?.data;
     if (typeof text !== 'string') return undefined;
     try {
@@ -222,6 +233,9 @@ export class MysqlStore implements SessionStore {
    * rather than with `VALUES(col)`, which MySQL 8 deprecates and whose
    * replacement MariaDB does not understand.
    *
+   * `set` only ever receives ids that `get` matched exactly or that
+   * koa-session just generated, so the upsert needs no exact-match guard.
+   *
    * `data` is a TEXT column: 65,535 bytes. A bigger session fails with a
    * clear "Data too long" error in strict mode rather than being truncated.
    *
@@ -237,13 +251,14 @@ export class MysqlStore implements SessionStore {
 
   // #region destroy
   /**
-   * One `DELETE` by primary key; deleting a missing row is not an error.
+   * One `DELETE` by primary key, with the same exact-match rule as `get`;
+   * deleting a missing row is not an error.
    *
    * See chapters/10-mysql-store.md#destroy
    */
   async destroy(id: string): Promise<void> {
     await this.ready();
-    await this.pool.query(this.#sql.destroy, [id]);
+    await this.pool.query(this.#sql.destroy, [id, id]);
   }
   // #endregion destroy
 
