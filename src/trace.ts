@@ -18,32 +18,108 @@ export const TRACE_CHANNEL = 'koa-session-annotated:trace';
 
 /** One step the session machinery took for a request. */
 export type TraceEvent =
-  | { step: 'cookie'; key: string; present: boolean }
-  | { step: 'external-key'; source: 'cookie' | 'custom'; key: string | undefined }
-  | { step: 'decode'; ok: true }
-  | { step: 'decode'; ok: false; error: string; rethrown: boolean }
-  | { step: 'store-get'; key: string; found: boolean }
   | {
+      /** The session cookie was looked up (cookie mode). */
+      step: 'cookie';
+      /** The cookie name. */
+      key: string;
+      /** Whether a cookie with a valid signature was there. */
+      present: boolean;
+    }
+  | {
+      /** The store id was looked up (store mode). */
+      step: 'external-key';
+      /** Where from: the session cookie or `opts.externalKey`. */
+      source: 'cookie' | 'custom';
+      /** The id found, if any. */
+      key: string | undefined;
+    }
+  | {
+      /** The cookie value was decoded. */
+      step: 'decode';
+      /** It decoded. */
+      ok: true;
+    }
+  | {
+      /** The cookie value could not be decoded. */
+      step: 'decode';
+      /** It did not decode. */
+      ok: false;
+      /** The decoder's error, as text. */
+      error: string;
+      /** `true` when the error is rethrown (not a `SyntaxError`): the request fails. */
+      rethrown: boolean;
+    }
+  | {
+      /** The store was asked for the record. */
+      step: 'store-get';
+      /** The id asked for. */
+      key: string;
+      /** Whether the store returned anything. */
+      found: boolean;
+    }
+  | {
+      /** Loaded data was accepted or refused. */
       step: 'valid';
+      /** Accepted? */
       ok: boolean;
+      /** Why it was refused. */
       reason?: 'missed' | 'expired' | 'invalid' | 'hostile';
+      /** For a hostile record: what exactly was wrong with it. */
       detail?: string;
     }
-  | { step: 'loaded'; mode: 'cookie' | 'store'; hash: number }
-  | { step: 'created'; externalKey: string | undefined }
-  | { step: 'commit'; reason: string; forced: boolean }
-  | { step: 'skip'; why: string }
   | {
+      /** Trusted data became the session. */
+      step: 'loaded';
+      /** Where it came from. */
+      mode: 'cookie' | 'store';
+      /** Its fingerprint, compared at commit time. */
+      hash: number;
+    }
+  | {
+      /** A new, empty session was created. */
+      step: 'created';
+      /** Its freshly generated store id (store mode only). */
+      externalKey: string | undefined;
+    }
+  | {
+      /** Commit decided to write the session. */
+      step: 'commit';
+      /** `'changed'`, `'rolling'`, `'renew'` or `'force'`. */
+      reason: string;
+      /** `true` for `save()`, `regenerate()` or a `maxAge` change. */
+      forced: boolean;
+    }
+  | {
+      /** Commit decided to write nothing. */
+      step: 'skip';
+      /** Why not, in words. */
+      why: string;
+    }
+  | {
+      /** The session was written. */
       step: 'save';
+      /** To the cookie itself, or to the store (with the id in the cookie). */
       target: 'cookie' | 'store';
+      /** The cookie's `maxAge` option for this response (`undefined`: no `Expires`). */
       maxAge: unknown;
+      /** Length of the encoded cookie value (cookie mode). */
       bytes?: number;
+      /** The TTL handed to the store (store mode). */
       storeTtl?: unknown;
     }
-  | { step: 'remove'; externalKey: string | undefined };
+  | {
+      /** The session was removed: record destroyed, cookie expired. */
+      step: 'remove';
+      /** The destroyed store id (store mode). */
+      externalKey: string | undefined;
+    };
 
 /** What a subscriber receives: the event plus the request it belongs to. */
-export type TraceMessage = TraceEvent & { ctx: Context };
+export type TraceMessage = TraceEvent & {
+  /** The Koa context of the request the event belongs to. */
+  ctx: Context;
+};
 
 const channel = diagnostics.channel(TRACE_CHANNEL);
 
