@@ -34,6 +34,7 @@ export interface SessionEvent {
   key: string | undefined;
   /** The data that was rejected (falsy for `missed`). */
   value: unknown;
+  /** The request during which the data was refused. */
   ctx: Context;
 }
 
@@ -85,7 +86,9 @@ export function findHostileKey(data: unknown): string | undefined {
  * pays nothing.
  */
 export class ContextSession {
+  /** The request this session belongs to. */
   readonly ctx: Context;
+  /** The Koa application; the `session:*` events are emitted on it. */
   readonly app: Context['app'];
   /** This request's options (`ctx.sessionOptions`), a private copy. */
   readonly opts: ResolvedOptions;

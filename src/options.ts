@@ -51,7 +51,9 @@ export type ContextStoreClass = new (ctx: Context) => SessionStore;
  * example an HTTP header for API clients.
  */
 export interface ExternalKey {
+  /** Read the session id from the request; `undefined` when it carries none. */
   get(ctx: Context): string | undefined;
+  /** Hand the session id to the client, on every save. */
   set(ctx: Context, key: string): void;
 }
 

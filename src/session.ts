@@ -128,6 +128,7 @@ export class Session {
     return this.#owner.opts.maxAge;
   }
 
+  /** Change this request's lifetime, and force a save so it reaches the browser. */
   set maxAge(value: MaxAge | undefined) {
     this.#owner.opts.maxAge = value;
     this._requireSave = true;
