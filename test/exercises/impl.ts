@@ -16,16 +16,26 @@ export const WORKSPACE_ENV = 'KOA_SESSION_WORKSPACE';
 /** The workspace under test, or `undefined` for the reference. */
 export const workspace: string | undefined = process.env[WORKSPACE_ENV] || undefined;
 
-function from(workspacePath: string): string {
-  return pathToFileURL(path.resolve(workspace!, workspacePath)).href;
+/** Import `file` from the workspace, or run `reference()` (a static import) without one. */
+async function load<T>(file: string, reference: () => Promise<T>): Promise<T> {
+  if (!workspace) return reference();
+  return import(/* @vite-ignore */ pathToFileURL(path.resolve(workspace, file)).href);
 }
 
-/** The session port: `src/index.ts` or the workspace's `src/index.ts`. */
-export const port: typeof import('../../src/index.js') = workspace
-  ? await import(/* @vite-ignore */ from('src/index.ts'))
-  : await import('../../src/index.js');
+/** The session port: `src/index.ts`. */
+export const port = await load('src/index.ts', () => import('../../src/index.js'));
 
-/** Chapter 1's cookie helpers: the reference solution or the learner's `cookies.ts`. */
-export const cookies: typeof import('./reference/cookies.js') = workspace
-  ? await import(/* @vite-ignore */ from('cookies.ts'))
-  : await import('./reference/cookies.js');
+/** Chapter 8's store: `src/stores/memory.ts`. */
+export const memory = await load(
+  'src/stores/memory.ts',
+  () => import('../../src/stores/memory.js'),
+);
+
+/** Chapter 9's store: `src/stores/redis.ts`. */
+export const redis = await load('src/stores/redis.ts', () => import('../../src/stores/redis.js'));
+
+/** Chapter 1's cookie helpers: `cookies.ts` (reference in ./reference/). */
+export const cookies = await load('cookies.ts', () => import('./reference/cookies.js'));
+
+/** Chapter 11's attack lab: `attacks.ts` (reference in ./reference/). */
+export const attacks = await load('attacks.ts', () => import('./reference/attacks.js'));
