@@ -68,7 +68,9 @@ export interface MemoryStoreOptions {
 
 /** One record as the inspector sees it. */
 export interface MemoryStoreEntry {
+  /** The session id the record is saved under. */
   key: string;
+  /** A copy of the saved session data. */
   data: SessionData;
   /** When the record expires, in ms since the epoch. */
   expires: number;

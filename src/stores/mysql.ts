@@ -57,7 +57,14 @@ export interface MysqlStoreSettings {
  * plus things like `connectionLimit`; then the store owns the pool and
  * {@link MysqlStore.close} ends it.
  */
-export type MysqlStoreOptions = MysqlStoreSettings & ({ pool: Pool } | PoolOptions);
+export type MysqlStoreOptions = MysqlStoreSettings &
+  (
+    | {
+        /** A mysql2 promise pool you own: the store queries through it and never ends it. */
+        pool: Pool;
+      }
+    | PoolOptions
+  );
 
 /** One identifier part: letters, digits, `_` and `$`, at most 64 characters. */
 const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
