@@ -1,0 +1,204 @@
+/**
+ * Chapter 3 (chapters/03-architecture.md): one request end to end — the
+ * options, the lazy `ctx.session`, the middleware's order of work, the
+ * Session object and what of it gets saved.
+ */
+import Koa from 'koa';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createSession, SessionOptionError } from '../../src/index.js';
+import {
+  Browser,
+  bookApp,
+  cookieNamed,
+  countViews,
+  decodeCookie,
+  type Impl,
+  recordingStore,
+  traceApp,
+} from './support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('options (port)', () => {
+  it('a malformed option fails when the app starts, not on a request', () => {
+    const app = new Koa();
+    expect(() => createSession({ maxAge: 'forever' as never }, app)).toThrow(SessionOptionError);
+    expect(() => createSession({ maxAge: 'forever' as never }, app)).toThrow(
+      'koa-session: option `maxAge` must be a finite number of milliseconds or \'session\', got "forever"',
+    );
+  });
+
+  it('your options object is never written to', async () => {
+    const opts = { maxAge: 60_000 };
+    await new Browser(bookApp('port', opts, countViews)).get();
+    expect(opts).toEqual({ maxAge: 60_000 });
+  });
+
+  it('ctx.sessionOptions is a private copy for one request', async () => {
+    const seen: unknown[] = [];
+    const app = bookApp('port', { maxAge: 60_000 }, (ctx) => {
+      seen.push(ctx.sessionOptions!.maxAge);
+      ctx.sessionOptions!.maxAge = 1;
+      ctx.body = 'ok';
+    });
+    await new Browser(app).get();
+    await new Browser(app).get();
+    expect(seen).toEqual([60_000, 60_000]);
+  });
+});
+
+describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) => {
+  it('a request that never reads ctx.session gets no cookie', async () => {
+    const app = bookApp(impl, undefined, (ctx) => {
+      ctx.body = 'hello';
+    });
+    const x = await new Browser(app).get();
+    expect(x.setCookie).toEqual([]);
+  });
+
+  it('a store session is loaded before your handler runs', async () => {
+    const store = recordingStore();
+    let callsSeenByHandler = -1;
+    const app = bookApp(impl, { store }, (ctx) => {
+      callsSeenByHandler = store.calls.length;
+      countViews(ctx, async () => {});
+    });
+    const browser = new Browser(app);
+    await browser.get();
+    store.calls.length = 0;
+    await browser.get();
+    expect(callsSeenByHandler).toBe(1);
+    expect(store.calls.map((c) => c.op)).toEqual(['get', 'set']);
+  });
+
+  it('a second session() on the same app does not change ctx.session', async () => {
+    const app = new Koa();
+    app.keys = ['k'];
+    type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
+    const make = (impl === 'port'
+      ? createSession
+      : (await import('koa-session')).default) as unknown as Make;
+    app.use(make({ key: 'first' }, app));
+    app.use(make({ key: 'second' }, app));
+    app.use(countViews);
+    const x = await new Browser(app).get();
+    expect(x.cookies.map((c) => c.name)).toEqual(['first', 'first.sig']);
+  });
+
+  it('assigning something other than an object or null is an error', async () => {
+    const app = bookApp(impl, undefined, (ctx) => {
+      ctx.session = 'admin' as never;
+    });
+    const errors: Error[] = [];
+    app.on('error', (e: Error) => errors.push(e));
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(500);
+    expect(errors[0]?.message).toBe('this.session can only be set as null or an object.');
+  });
+
+  it('assigning an object replaces the whole session', async () => {
+    const browser = new Browser(
+      bookApp(impl, undefined, (ctx) => {
+        if (ctx.path === '/replace') ctx.session = { theme: 'dark' };
+        else countViews(ctx, async () => {});
+        ctx.body ??= 'ok';
+      }),
+    );
+    await browser.get('/');
+    const x = await browser.get('/replace');
+    const data = decodeCookie(cookieNamed(x, 'koa.sess')!.value);
+    expect(Object.keys(data)).toEqual(['theme', '_expire', '_maxAge']);
+  });
+
+  it('names starting with _ are never saved, nor isNew or functions', async () => {
+    const app = bookApp(impl, undefined, (ctx) => {
+      const s = ctx.session!;
+      s.user = 'ada';
+      s._csrfScratch = 'x';
+      s.helper = () => 1;
+      ctx.body = String(s.isNew);
+    });
+    const x = await new Browser(app).get();
+    expect(x.body).toBe('true');
+    const data = decodeCookie(cookieNamed(x, 'koa.sess')!.value);
+    expect(Object.keys(data)).toEqual(['user', '_expire', '_maxAge']);
+  });
+
+  it('a loaded session moves _maxAge back into the options and keeps _expire', async () => {
+    const seen: unknown[] = [];
+    const browser = new Browser(
+      bookApp(impl, undefined, (ctx) => {
+        const s = ctx.session!;
+        seen.push([s.isNew, s._maxAge, typeof s._expire, ctx.sessionOptions!.maxAge]);
+        countViews(ctx, async () => {});
+      }),
+    );
+    await browser.get();
+    await browser.get();
+    expect(seen).toEqual([
+      [true, undefined, 'undefined', undefined],
+      [false, undefined, 'number', 86_400_000],
+    ]);
+  });
+
+  it('length and populated count the saved properties', async () => {
+    const app = bookApp(impl, undefined, (ctx) => {
+      const s = ctx.session!;
+      const before = [s.length, s.populated];
+      s.views = 1;
+      s._hidden = 1;
+      ctx.body = JSON.stringify([before, [s.length, s.populated]]);
+    });
+    const x = await new Browser(app).get();
+    expect(JSON.parse(x.body)).toEqual([
+      [0, false],
+      [1, true],
+    ]);
+  });
+
+  it('with autoCommit: false nothing is written unless you commit', async () => {
+    const app = bookApp(impl, { autoCommit: false }, async (ctx) => {
+      countViews(ctx, async () => {});
+      if (ctx.path === '/commit') await ctx.session!.manuallyCommit();
+    });
+    expect((await new Browser(app).get('/')).setCookie).toEqual([]);
+    expect((await new Browser(app).get('/commit')).setCookie).toHaveLength(2);
+  });
+
+  it('when a handler throws, Koa drops the Set-Cookie the commit wrote', async () => {
+    const app = bookApp(impl, undefined, (ctx) => {
+      ctx.session!.views = 1;
+      ctx.throw(418, 'no coffee');
+    });
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(418);
+    expect(x.setCookie).toEqual([]);
+  });
+
+  it('when a handler throws, a store session is still written to the store', async () => {
+    const store = recordingStore();
+    const app = bookApp(impl, { store }, (ctx) => {
+      ctx.session!.views = 1;
+      ctx.throw(418, 'no coffee');
+    });
+    const x = await new Browser(app).get();
+    expect(x.setCookie).toEqual([]);
+    expect(store.calls.map((c) => c.op)).toEqual(['set']);
+  });
+});
+
+describe('the lazy getter (port)', () => {
+  it('a request that never reads ctx.session does no session work at all', async () => {
+    const app = bookApp('port', undefined, (ctx) => {
+      ctx.body = 'hello';
+    });
+    const trace = traceApp(app);
+    const browser = new Browser(app);
+    browser.jar.set('koa.sess', 'whatever');
+    await browser.get();
+    trace.stop();
+    expect(trace.events).toEqual([{ step: 'skip', why: 'session never accessed' }]);
+  });
+});

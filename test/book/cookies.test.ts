@@ -1,0 +1,212 @@
+/**
+ * Chapter 1 (chapters/01-cookies.md): every statement the chapter makes about
+ * cookies on the wire, checked against the port and, where the statement is
+ * about koa-session's behaviour, against koa-session 7.0.2 as well.
+ */
+import { createHmac } from 'node:crypto';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  BOOK_KEYS,
+  Browser,
+  bookApp,
+  cookieNamed,
+  countViews,
+  decodeCookie,
+  freezeClock,
+  type Impl,
+  signature,
+} from './support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const impls: Impl[] = ['port', 'upstream'];
+
+describe.each(impls)('cookies on the wire (%s)', (impl) => {
+  it('first response sets two cookies: the session and its signature', async () => {
+    freezeClock();
+    const x = await new Browser(bookApp(impl, undefined, countViews)).get();
+    expect(x.setCookie).toEqual([
+      'koa.sess=eyJ2aWV3cyI6MSwiX2V4cGlyZSI6MTczNTc3NjAwMDAwMCwiX21heEFnZSI6ODY0MDAwMDB9; path=/; httponly',
+      'koa.sess.sig=yJZU6fmYz8svWj08PX_7UDWKrtI; path=/; httponly',
+    ]);
+  });
+
+  it('the browser sends name=value pairs back, without any attribute', async () => {
+    const browser = new Browser(bookApp(impl, undefined, countViews));
+    await browser.get();
+    const second = await browser.get();
+    expect(second.sent).toMatch(/^koa\.sess=[A-Za-z0-9+/=]+; koa\.sess\.sig=[\w-]+$/);
+    expect(second.body).toBe('2 views');
+  });
+
+  it('first response has no Expires', async () => {
+    const x = await new Browser(bookApp(impl, undefined, countViews)).get();
+    for (const c of x.cookies) expect(c.attrs.expires).toBeUndefined();
+    // …although the data inside already says "one day".
+    const data = decodeCookie(cookieNamed(x, 'koa.sess')!.value);
+    expect(data._maxAge).toBe(86_400_000);
+  });
+
+  it('the expiry is written as Expires, never as Max-Age', async () => {
+    const clock = freezeClock();
+    const x = await new Browser(bookApp(impl, { maxAge: 60_000 }, countViews)).get();
+    for (const c of x.cookies) {
+      expect(c.attrs['max-age']).toBeUndefined();
+      expect(c.attrs.expires).toBe(new Date(clock.now() + 60_000).toUTCString());
+    }
+  });
+
+  it('attributes are written in a fixed order, in lower case', async () => {
+    freezeClock();
+    const opts = {
+      maxAge: 60_000,
+      path: '/shop',
+      domain: 'example.com',
+      sameSite: 'Lax',
+      priority: 'high' as const,
+      partitioned: true,
+      signed: false,
+    };
+    const x = await new Browser(bookApp(impl, opts, countViews)).get('/shop');
+    expect(x.setCookie).toEqual([
+      'koa.sess=eyJ2aWV3cyI6MSwiX2V4cGlyZSI6MTczNTY4OTY2MDAwMCwiX21heEFnZSI6NjAwMDB9; path=/shop; expires=Wed, 01 Jan 2025 00:01:00 GMT; domain=example.com; priority=high; samesite=lax; httponly; partitioned',
+    ]);
+  });
+
+  it('httpOnly: false drops the attribute', async () => {
+    const x = await new Browser(bookApp(impl, { httpOnly: false }, countViews)).get();
+    for (const c of x.cookies) expect(c.attrs.httponly).toBeUndefined();
+  });
+
+  it('secure follows the connection: behind a trusted HTTPS proxy the cookie is Secure', async () => {
+    const app = bookApp(impl, undefined, countViews);
+    app.proxy = true;
+    const plain = await new Browser(app).get();
+    const https = await new Browser(app).get('/', { 'X-Forwarded-Proto': 'https' });
+    for (const c of plain.cookies) expect(c.attrs.secure).toBeUndefined();
+    for (const c of https.cookies) expect(c.attrs.secure).toBe(true);
+  });
+
+  it('secure: true over plain HTTP fails the request instead of sending a cookie', async () => {
+    const app = bookApp(impl, { secure: true }, countViews);
+    const errors: Error[] = [];
+    app.on('error', (e: Error) => errors.push(e));
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(500);
+    expect(x.setCookie).toEqual([]);
+    expect(errors[0]?.message).toBe('Cannot send secure cookie over unencrypted connection');
+  });
+
+  it('the old name koa:sess still works: the colon is legal to this cookie library', async () => {
+    const x = await new Browser(bookApp(impl, { key: 'koa:sess' }, countViews)).get();
+    expect(x.cookies.map((c) => c.name)).toEqual(['koa:sess', 'koa:sess.sig']);
+  });
+
+  it('a name containing = or ; fails at the first save', async () => {
+    const app = bookApp(impl, { key: 'koa=sess' }, countViews);
+    const errors: Error[] = [];
+    app.on('error', (e: Error) => errors.push(e));
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(500);
+    expect(errors[0]?.message).toBe('argument name is invalid');
+  });
+
+  it('the signature is HMAC-SHA1 of "name=value" under the first key, base64url without padding', async () => {
+    const x = await new Browser(bookApp(impl, undefined, countViews)).get();
+    const value = cookieNamed(x, 'koa.sess')!.value;
+    // Computed here with node:crypto, independently of keygrip.
+    const expected = createHmac('sha1', BOOK_KEYS[0]!)
+      .update(`koa.sess=${value}`)
+      .digest('base64url');
+    expect(cookieNamed(x, 'koa.sess.sig')!.value).toBe(expected);
+    expect(expected).toHaveLength(27);
+  });
+
+  it('a tampered value is ignored and its signature cookie deleted', async () => {
+    const browser = new Browser(bookApp(impl, undefined, countViews));
+    await browser.get();
+    await browser.get();
+    const forged = Buffer.from(JSON.stringify({ views: 1000 })).toString('base64');
+    browser.jar.set('koa.sess', forged);
+    const readOnly = new Browser(
+      bookApp(impl, undefined, (ctx) => {
+        ctx.body = String(ctx.session!.views);
+      }),
+    );
+    for (const [k, v] of browser.jar) readOnly.jar.set(k, v);
+    const x = await readOnly.get();
+    expect(x.body).toBe('undefined');
+    expect(x.setCookie).toEqual([
+      'koa.sess.sig=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly',
+    ]);
+  });
+
+  it('without app.keys a signed session cannot be saved', async () => {
+    const app = bookApp(impl, undefined, countViews);
+    app.keys = undefined as unknown as string[];
+    const errors: Error[] = [];
+    app.on('error', (e: Error) => errors.push(e));
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(500);
+    expect(errors[0]?.message).toBe('.keys required for signed cookies');
+  });
+
+  it('after a key rotation only the signature is re-issued, with no Expires', async () => {
+    freezeClock();
+    const before = bookApp(impl, { maxAge: 60_000 }, countViews);
+    const browser = new Browser(before);
+    await browser.get();
+    // Rotate: the new key signs, the old one still verifies.
+    const after = bookApp(impl, { maxAge: 60_000 }, (ctx) => {
+      ctx.body = `${ctx.session!.views} views`;
+    });
+    after.keys = ['new secret', ...BOOK_KEYS];
+    const rotated = new Browser(after);
+    for (const [k, v] of browser.jar) rotated.jar.set(k, v);
+    const x = await rotated.get();
+    expect(x.body).toBe('1 views');
+    const value = browser.jar.get('koa.sess')!;
+    const newSig = signature('koa.sess', value, 'new secret');
+    expect(x.setCookie).toEqual([`koa.sess.sig=${newSig}; path=/; httponly`]);
+  });
+});
+
+describe('size (port)', () => {
+  it('an oversized session is sent anyway: nothing checks the 4096-byte limit', async () => {
+    const app = bookApp('port', undefined, (ctx) => {
+      ctx.session!.notes = 'x'.repeat(5000);
+      ctx.body = 'ok';
+    });
+    const x = await new Browser(app).get();
+    expect(x.status).toBe(200);
+    const header = x.setCookie[0]!;
+    expect(header.length).toBeGreaterThan(4096);
+  });
+
+  it('base64 makes the cookie a third larger than the JSON it carries', async () => {
+    const app = bookApp('port', undefined, (ctx) => {
+      ctx.session!.notes = 'x'.repeat(3000);
+      ctx.body = 'ok';
+    });
+    const x = await new Browser(app).get();
+    const value = cookieNamed(x, 'koa.sess')!.value;
+    const json = JSON.stringify(decodeCookie(value));
+    expect(value.length).toBe(Math.ceil(Buffer.byteLength(json) / 3) * 4);
+  });
+
+  it('a Cookie header over 16 KB is refused by Node before Koa runs (431)', async () => {
+    let reached = false;
+    const app = bookApp('port', undefined, (ctx) => {
+      reached = true;
+      ctx.body = 'ok';
+    });
+    const res = await request(app.callback())
+      .get('/')
+      .set('Cookie', `koa.sess=${'a'.repeat(17_000)}`);
+    expect(res.status).toBe(431);
+    expect(reached).toBe(false);
+  });
+});

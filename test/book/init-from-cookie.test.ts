@@ -1,0 +1,187 @@
+/**
+ * Chapter 4 (chapters/04-init-from-cookie.md): how a cookie becomes a
+ * session — signature, decode, validity — and what happens to each kind of
+ * bad cookie.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decode, encode, hash } from '../../src/index.js';
+import {
+  Browser,
+  bookApp,
+  countViews,
+  DELETION_LINES,
+  freezeClock,
+  type Impl,
+  traceApp,
+} from './support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** koa-session 7.0.2's own helpers, reached by file path (the package exports only its entry). */
+async function upstreamUtil() {
+  const url = new URL('../../node_modules/koa-session/dist/esm/util.js', import.meta.url);
+  const mod = (await import(url.href)) as {
+    default: {
+      encode(d: unknown): string;
+      decode(s: string): unknown;
+      hash(d: unknown): number;
+    };
+  };
+  return mod.default;
+}
+
+/** A browser holding a correctly signed cookie with an arbitrary value. */
+async function browserWithSignedValue(impl: Impl, value: string, options = {}) {
+  const app = bookApp(impl, options, countViews);
+  const browser = new Browser(app);
+  // Let the app sign the value for us: ctx.cookies.set with signed: true.
+  const signer = bookApp(impl, undefined, (ctx) => {
+    ctx.cookies.set('koa.sess', value, { signed: true });
+    ctx.body = 'signed';
+  });
+  const signed = await new Browser(signer).get();
+  for (const c of signed.cookies) browser.jar.set(c.name, c.value);
+  return browser;
+}
+
+describe('encode, decode and hash', () => {
+  it('encode is base64 of the JSON text', () => {
+    expect(encode({ views: 1 })).toBe('eyJ2aWV3cyI6MX0=');
+    expect(Buffer.from('eyJ2aWV3cyI6MX0=', 'base64').toString()).toBe('{"views":1}');
+  });
+
+  it('decode ignores characters outside base64 and fails only at JSON.parse, with a SyntaxError', () => {
+    expect(decode('eyJ2aWV3cyI6MX0=!!!')).toEqual({ views: 1 });
+    expect(() => decode('not a session')).toThrow(SyntaxError);
+  });
+
+  it('the three helpers give the same results as koa-session 7.0.2', async () => {
+    const upstream = await upstreamUtil();
+    const samples = [{}, { views: 1 }, { user: 'ada', cart: [1, 2, 3], note: 'café ☕' }];
+    for (const sample of samples) {
+      expect(encode(sample)).toBe(upstream.encode(sample));
+      expect(decode(encode(sample))).toEqual(upstream.decode(encode(sample)));
+      expect(hash(sample)).toBe(upstream.hash(sample));
+    }
+  });
+
+  it('hash is the CRC-32 of the JSON text', () => {
+    // The CRC-32 check value of the ASCII text "123456789" is 0xCBF43926.
+    expect(hash(123456789 as never)).toBe(0xcbf43926);
+    expect(hash({ views: 1 })).toBe(hash({ views: 1 }));
+    expect(hash({ a: 1, b: 2 })).not.toBe(hash({ b: 2, a: 1 }));
+  });
+});
+
+describe.each<Impl>(['port', 'upstream'])('initFromCookie (%s)', (impl) => {
+  it('a signed cookie that is not base64 JSON starts a fresh session quietly', async () => {
+    const browser = await browserWithSignedValue(impl, 'hello');
+    const x = await browser.get();
+    expect(x.status).toBe(200);
+    expect(x.body).toBe('1 views');
+  });
+
+  it('a custom decode that throws a TypeError answers 500 and clears the cookie', async () => {
+    const decodeThatBreaks = () => {
+      throw new TypeError('decoder bug');
+    };
+    const browser = await browserWithSignedValue(impl, 'anything', { decode: decodeThatBreaks });
+    browser.app.on('error', () => {});
+    const x = await browser.get();
+    expect(x.status).toBe(500);
+    expect(x.setCookie).toEqual(DELETION_LINES);
+    // The browser obeyed, so the next request has no cookie and works.
+    expect((await browser.get()).status).toBe(200);
+  });
+
+  it('the first-response cookie has no Expires, but its data expires after one day', async () => {
+    const clock = freezeClock();
+    const app = bookApp(impl, undefined, countViews);
+    const expired: unknown[] = [];
+    app.on('session:expired', (e: { value: unknown }) => expired.push(e.value));
+    const browser = new Browser(app);
+    const first = await browser.get();
+    expect(first.cookies[0]!.attrs.expires).toBeUndefined();
+    // A browser that is never closed keeps that cookie for ever…
+    clock.advance(86_400_000 + 1);
+    const later = await browser.get();
+    // …but the server refuses it: _expire has passed.
+    expect(later.body).toBe('1 views');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(expired).toEqual([{ views: 1, _expire: 1735776000000, _maxAge: 86400000 }]);
+  });
+
+  it('one millisecond before _expire the session is still valid', async () => {
+    const clock = freezeClock();
+    const browser = new Browser(bookApp(impl, undefined, countViews));
+    await browser.get();
+    clock.advance(86_400_000 - 1);
+    expect((await browser.get()).body).toBe('2 views');
+  });
+
+  it('the valid option can veto a loaded session (session:invalid)', async () => {
+    const app = bookApp(
+      impl,
+      { valid: (_ctx, data: Record<string, unknown>) => (data.views as number) < 2 },
+      countViews,
+    );
+    const invalid: unknown[] = [];
+    app.on('session:invalid', (e: { value: unknown }) => invalid.push(e.value));
+    const browser = new Browser(app);
+    expect((await browser.get()).body).toBe('1 views');
+    expect((await browser.get()).body).toBe('2 views');
+    expect((await browser.get()).body).toBe('1 views');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(invalid).toHaveLength(1);
+  });
+});
+
+describe('what the port reports (trace)', () => {
+  it('a bad signature looks exactly like no cookie at all', async () => {
+    const app = bookApp('port', undefined, countViews);
+    const trace = traceApp(app);
+    const browser = new Browser(app);
+    browser.jar.set('koa.sess', encode({ views: 41 }));
+    browser.jar.set('koa.sess.sig', 'forged');
+    await browser.get();
+    trace.stop();
+    expect(trace.events[0]).toEqual({ step: 'cookie', key: 'koa.sess', present: false });
+    expect(trace.events[1]).toEqual({ step: 'created', externalKey: undefined });
+  });
+
+  it('garbage is reported as a decode failure that is not rethrown', async () => {
+    const browser = await browserWithSignedValue('port', 'hello');
+    const trace = traceApp(browser.app);
+    await browser.get();
+    trace.stop();
+    expect(trace.events.slice(0, 3)).toEqual([
+      { step: 'cookie', key: 'koa.sess', present: true },
+      {
+        step: 'decode',
+        ok: false,
+        error: expect.stringMatching(/^SyntaxError/),
+        rethrown: false,
+      },
+      { step: 'created', externalKey: undefined },
+    ]);
+  });
+
+  it('a good cookie is decoded, validated and loaded with its hash', async () => {
+    const app = bookApp('port', undefined, countViews);
+    const browser = new Browser(app);
+    await browser.get();
+    const trace = traceApp(app);
+    await browser.get();
+    trace.stop();
+    expect(trace.events.map((e) => e.step)).toEqual([
+      'cookie',
+      'decode',
+      'valid',
+      'loaded',
+      'commit',
+      'save',
+    ]);
+  });
+});

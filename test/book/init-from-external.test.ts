@@ -1,0 +1,115 @@
+/**
+ * Chapter 5 (chapters/05-init-from-external.md): loading a session from a
+ * store — where the id comes from, what the store is asked, and why an
+ * unknown id is never adopted.
+ */
+import type { Context } from 'koa';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  Browser,
+  bookApp,
+  cookieNamed,
+  countViews,
+  freezeClock,
+  type Impl,
+  recordingStore,
+  signature,
+  UUID_V4,
+} from './support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe.each<Impl>(['port', 'upstream'])('initFromExternal (%s)', (impl) => {
+  it('get receives the id, the configured maxAge (undefined by default) and rolling', async () => {
+    const store = recordingStore();
+    const browser = new Browser(bookApp(impl, { store }, countViews));
+    await browser.get();
+    const id = browser.jar.get('koa.sess')!;
+    store.calls.length = 0;
+    await browser.get();
+    expect(store.calls[0]).toEqual({ op: 'get', key: id, maxAge: undefined, rolling: false });
+  });
+
+  it('an id the store does not know is never adopted', async () => {
+    const store = recordingStore();
+    const app = bookApp(impl, { store }, countViews);
+    const missed: unknown[] = [];
+    app.on('session:missed', (e: { key: string }) => missed.push(e.key));
+    const browser = new Browser(app);
+    // An attacker plants a validly signed cookie with an id of their choice.
+    browser.jar.set('koa.sess', 'chosen-by-attacker');
+    browser.jar.set('koa.sess.sig', signature('koa.sess', 'chosen-by-attacker'));
+    const x = await browser.get();
+    expect(x.body).toBe('1 views');
+    const issued = cookieNamed(x, 'koa.sess')!.value;
+    expect(issued).not.toBe('chosen-by-attacker');
+    expect(issued).toMatch(UUID_V4);
+    expect(store.records.has('chosen-by-attacker')).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(missed).toEqual(['chosen-by-attacker']);
+  });
+
+  it('an expired record is refused (session:expired) and replaced under a new id', async () => {
+    const clock = freezeClock();
+    const store = recordingStore();
+    const app = bookApp(impl, { store, maxAge: 60_000 }, countViews);
+    const expired: string[] = [];
+    app.on('session:expired', (e: { key: string }) => expired.push(e.key));
+    const browser = new Browser(app);
+    await browser.get();
+    const oldId = browser.jar.get('koa.sess')!;
+    clock.advance(60_001);
+    // The browser would have dropped the cookie by now; a copy is replayed.
+    browser.jar.set('koa.sess', oldId);
+    browser.jar.set('koa.sess.sig', signature('koa.sess', oldId));
+    const x = await browser.get();
+    expect(x.body).toBe('1 views');
+    expect(cookieNamed(x, 'koa.sess')!.value).not.toBe(oldId);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(expired).toEqual([oldId]);
+  });
+
+  it('externalKey moves the id from the cookie to a header', async () => {
+    const store = recordingStore();
+    const externalKey = {
+      get: (ctx: Context) => ctx.get('X-Session-Id') || undefined,
+      set: (ctx: Context, id: string) => ctx.set('X-Session-Id', id),
+    };
+    const app = bookApp(impl, { store, externalKey }, countViews);
+    const first = await request(app.callback()).get('/');
+    expect(first.headers['set-cookie']).toBeUndefined();
+    const id = first.headers['x-session-id'] as string;
+    expect(id).toMatch(UUID_V4);
+    const again = await request(app.callback()).get('/').set('X-Session-Id', id);
+    expect(again.text).toBe('2 views');
+    expect(again.headers['x-session-id']).toBe(id);
+  });
+
+  it('ContextStore builds a fresh store object per request, with ctx', async () => {
+    const records = new Map<string, string>();
+    const seen: string[] = [];
+    class PerRequestStore {
+      constructor(readonly ctx: Context) {
+        seen.push(ctx.path);
+      }
+      get(key: string) {
+        const text = records.get(key);
+        return text && JSON.parse(text);
+      }
+      set(key: string, data: unknown) {
+        records.set(key, JSON.stringify(data));
+      }
+      destroy(key: string) {
+        records.delete(key);
+      }
+    }
+    const browser = new Browser(bookApp(impl, { ContextStore: PerRequestStore }, countViews));
+    await browser.get('/a');
+    const x = await browser.get('/b');
+    expect(x.body).toBe('2 views');
+    expect(seen).toEqual(['/a', '/b']);
+  });
+});
