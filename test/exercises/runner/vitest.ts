@@ -17,7 +17,7 @@ export interface Failure {
   message: string;
   expected?: string;
   actual?: string;
-  /** First stack frame inside the code under test, as `file:line`. */
+  /** First stack frame inside the code under test, as `/absolute/file.ts:line`. */
   where?: string;
 }
 
@@ -50,7 +50,7 @@ function whereIn(stack: string | undefined, codeRoot: string): string | undefine
     if (!match) continue;
     const file = match[1]!.replace(/^file:\/\//, '');
     if (file.startsWith(codeRoot) && !file.includes('/node_modules/')) {
-      return `${path.relative(process.cwd(), file)}:${match[2]}`;
+      return `${file}:${match[2]}`;
     }
   }
   return undefined;
@@ -106,14 +106,24 @@ export async function runTestFiles(
   files: readonly string[],
   workspace: string | undefined,
 ): Promise<FileResult[]> {
+  // What the code under test printed. Vitest hands console output to
+  // reporters; ours only collects it (nothing reaches the terminal), and
+  // the learner sees it next to the failure it belongs to.
   const logs = new Map<string, string[]>();
+  const collector = {
+    onUserConsoleLog(log: { content: string; taskId?: string }) {
+      const file = (log.taskId && vitest.state.idMap.get(log.taskId)?.file?.filepath) || '';
+      const key = file ? path.relative(ROOT, file) : '';
+      logs.set(key, [...(logs.get(key) ?? []), log.content.trimEnd()]);
+    },
+  };
   const vitest = await createVitest(
     'test',
     {
       config: false,
       root: ROOT,
       watch: false,
-      reporters: [{}],
+      reporters: [collector],
       include: files.map((file) => file),
       env: workspace ? { [WORKSPACE_ENV]: workspace } : {},
       testTimeout: 20_000,
@@ -121,12 +131,6 @@ export async function runTestFiles(
       // The exercise files are small; two workers match this machine and
       // keep a learner's laptop responsive.
       maxWorkers: 2,
-      onConsoleLog(log, _type, entity) {
-        const file = entity && 'module' in entity ? entity.module.moduleId : undefined;
-        const key = file ? path.relative(ROOT, file) : '';
-        logs.set(key, [...(logs.get(key) ?? []), log.trimEnd()]);
-        return false;
-      },
     },
     { logLevel: 'silent' },
   );
@@ -136,7 +140,11 @@ export async function runTestFiles(
     const byFile = new Map(
       testModules.map((module) => {
         const rel = path.relative(ROOT, module.moduleId);
-        return [rel, summarise(module, logs.get(rel) ?? [], codeRoot)] as const;
+        const printed = [
+          ...(logs.get(rel) ?? []),
+          ...(files.length === 1 ? (logs.get('') ?? []) : []),
+        ];
+        return [rel, summarise(module, printed, codeRoot)] as const;
       }),
     );
     return files.map(
