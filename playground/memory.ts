@@ -25,6 +25,7 @@ import { MemoryStore } from '../src/stores/index.js';
 import {
   banner,
   flag,
+  growRoute,
   inspector,
   isMain,
   listen,
@@ -82,6 +83,7 @@ export function createApp(options: MemoryPlaygroundOptions = {}) {
   app.use(createSession(CONFIG, app));
   app.use(inspector(cookie, store ? async (id) => lookup(store, id) : undefined));
   app.use(logoutRoute());
+  app.use(growRoute());
 
   // #region handler
   // The article's handler: skip the favicon (the browser asks for it on

@@ -37,6 +37,7 @@ import {
   banner,
   describeError,
   fail,
+  growRoute,
   inspector,
   isMain,
   listen,
@@ -82,6 +83,7 @@ export function createApp(options: MysqlPlaygroundOptions) {
   app.use(createSession(CONFIG, app));
   app.use(inspector(cookie, (id) => lookup(store, id)));
   app.use(logoutRoute());
+  app.use(growRoute());
 
   // #region handler
   // The article's handler, trailing next() included.

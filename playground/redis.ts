@@ -34,6 +34,7 @@ import {
   describeError,
   fail,
   flag,
+  growRoute,
   inspector,
   isMain,
   listen,
@@ -86,6 +87,7 @@ export function createApp(options: RedisPlaygroundOptions) {
   app.use(createSession(CONFIG, app));
   app.use(inspector(cookie, (id) => lookup(client, id, kind)));
   app.use(logoutRoute());
+  app.use(growRoute());
 
   // #region fixed
   // The corrected counter, beside the original: increment the number we

@@ -566,6 +566,7 @@ export function banner(title: string, url: string, lines: readonly string[]): vo
     `    curl -b ${jar} -c ${jar} ${url}/          # run it a few times: the count goes up`,
     `    curl -b ${jar} ${url}/__session           # the inspector: cookie, signature, stored record`,
     `    curl -b ${jar} -c ${jar} ${url}/logout    # forget the session`,
+    `    curl -b ${jar} -c ${jar} '${url}/grow?bytes=5000'  # a 5 kB session: too big for a cookie`,
     `    or open ${url}/ in a browser and reload`,
     '',
     traceRequested()
@@ -584,6 +585,30 @@ export function logoutRoute(): Middleware {
     ctx.body = 'session removed\n';
   };
 }
+
+// #region growRoute
+/**
+ * `GET /grow?bytes=5000`: pad the session with that many bytes, to watch
+ * what size does. In cookie mode the cookie crosses the 4096-byte limit
+ * browsers enforce, trace mode warns, and a browser silently stops sending
+ * the cookie (the count starts over); with a store only the record grows.
+ *
+ * See chapters/run-it-yourself.md#the-4-kb-cookie-limit
+ */
+export function growRoute(): Middleware {
+  return async function grow(ctx, next) {
+    if (ctx.path !== '/grow') return next();
+    const bytes = Number(ctx.query.bytes ?? 5000);
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1_000_000) {
+      ctx.status = 400;
+      ctx.body = 'bytes must be a whole number from 0 to 1000000\n';
+      return;
+    }
+    ctx.session!.padding = 'x'.repeat(bytes);
+    ctx.body = `session padded with ${bytes} bytes\n`;
+  };
+}
+// #endregion growRoute
 
 /** Every response says which process answered: the scale-out demo relies on it. */
 export function servedBy(): Middleware {
