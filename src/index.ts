@@ -11,9 +11,8 @@ import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import { ContextSession } from './context.js';
 import {
-  makeDefaultGenid,
+  LiveOptions,
   type ResolvedOptions,
-  resolveOptions,
   type SessionOptions,
   validateOptions,
 } from './options.js';
@@ -104,8 +103,8 @@ export function createSession(
   }
   validateOptions({ ...user, maxAge: 'maxAge' in user ? user.maxAge : user.maxage });
 
-  const defaultGenid = makeDefaultGenid(user);
-  const snapshot = (): ResolvedOptions => resolveOptions(user, defaultGenid);
+  const live = new LiveOptions(user);
+  const snapshot = (): ResolvedOptions => live.snapshot();
   extendContext(app.context, snapshot);
 
   // #region middleware
@@ -124,7 +123,7 @@ export function createSession(
     try {
       await next();
     } finally {
-      if (user.autoCommit ?? true) await sess.commit();
+      if (live.current('autoCommit')) await sess.commit();
     }
   };
   // #endregion middleware

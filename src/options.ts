@@ -194,8 +194,19 @@ export function isUsableMaxAge(value: unknown): value is MaxAge {
   return typeof value === 'number' && Math.abs(Date.now() + value) <= MAX_DATE_MS;
 }
 
+/**
+ * "Is this a class?" as koa-session answers it (via is-type-of): native
+ * `class` syntax, or a function compiled from one by Babel or TypeScript for
+ * an old target, recognisable by its class-call guard.
+ */
 function isClass(value: unknown): value is ContextStoreClass {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+  if (typeof value !== 'function') return false;
+  const source = Function.prototype.toString.call(value);
+  if (/^class[\s{]/.test(source)) return true;
+  const body = source.replace(/^[^{]*{\s*/, '').replace(/\s*}[^}]*$/, '');
+  return (
+    /classCallCheck\(/.test(body) || /TypeError\("Cannot call a class as a function"\)/.test(body)
+  );
 }
 
 function requireMethods(owner: string, target: unknown, names: readonly string[]): void {
@@ -259,50 +270,104 @@ export function validateOptions(opts: SessionOptions): void {
 }
 // #endregion validateOptions
 
-// #region resolveOptions
 /**
- * Build the options one request will use.
+ * Your options object, read live, never written.
  *
  * koa-session keeps a reference to the object you passed and reads it on
  * every request, so changing `opts.store` or `opts.maxAge` later changes
  * later requests — its own test suite relies on that. It gets there by
- * writing its defaults *into your object*. We keep the live reading but
- * never write to your object: each request gets a fresh merge of defaults
- * and your current values. A fresh object per request is also what makes it
- * safe for `save` to adjust `maxAge` for one response only.
+ * writing its defaults (and a `genid`) *into your object* once, at startup.
+ *
+ * We reproduce exactly what that mutated object would contain, without
+ * mutating yours: at startup we compute the *settled* options — what
+ * koa-session would have written — and remember your values as they were.
+ * Each request then starts from the settled options and applies whatever you
+ * have changed, added or deleted since. So a value you never touch keeps its
+ * startup default, and a value you change later is used as you wrote it,
+ * even `undefined` — just as upstream would see it.
  *
  * See chapters/03-architecture.md#options
  */
-export function resolveOptions(
-  user: SessionOptions,
-  defaultGenid: (ctx: Context) => string,
-): ResolvedOptions {
-  // An explicit `key: undefined` overrides the default here, exactly as in
-  // koa-session, and names the cookie "undefined" (chapters/deviations.md).
-  const opts = { ...DEFAULTS, ...user } as ResolvedOptions;
-  if (!('maxAge' in user) && 'maxage' in user) opts.maxAge = user.maxage;
-  // `null`/`undefined` written by the caller fall back to the safe default,
-  // exactly as koa-session's `formatOptions` does for these four.
-  if (opts.overwrite == null) opts.overwrite = true;
-  if (opts.httpOnly == null) opts.httpOnly = true;
-  if (opts.signed == null) opts.signed = true;
-  if (opts.autoCommit == null) opts.autoCommit = true;
-  if (opts.sameSite == null) delete opts.sameSite;
-  // Hardening (chapters/deviations.md#options): an explicit `undefined`
-  // codec would crash every request; use the default instead.
-  if (!opts.encode) opts.encode = defaultEncode;
-  if (!opts.decode) opts.decode = defaultDecode;
-  if (!opts.genid) opts.genid = defaultGenid;
-  return opts;
+export class LiveOptions {
+  readonly #user: Record<string, unknown>;
+  /** Your own keys and values as they were at startup. */
+  readonly #initial: Record<string, unknown>;
+  /** What koa-session would have turned your object into at startup. */
+  readonly #settled: Record<string, unknown>;
+
+  constructor(user: SessionOptions) {
+    this.#user = user;
+    this.#initial = { ...user };
+    this.#settled = LiveOptions.settle(user);
+  }
+
+  // #region settle
+  /**
+   * The startup step, done on a copy: the `maxage` alias, the defaults for
+   * every key you did not write, the null checks, and a default `genid`.
+   * Key order matters (the `cookies` library copies options in order, and
+   * its deprecated `maxage` setter overwrites `maxAge`), so the copy keeps
+   * your keys first and appends the rest, as writing into your object would.
+   */
+  static settle(user: SessionOptions): Record<string, unknown> {
+    const o: Record<string, unknown> = { ...user };
+    if (!('maxAge' in user) && 'maxage' in user) o.maxAge = user.maxage;
+    // An explicit `key: undefined` survives this merge, exactly as in
+    // koa-session, and names the cookie "undefined" (chapters/deviations.md).
+    Object.assign(o, { ...DEFAULTS, ...o });
+    if (o.overwrite == null) o.overwrite = true;
+    if (o.httpOnly == null) o.httpOnly = true;
+    if (o.signed == null) o.signed = true;
+    if (o.autoCommit == null) o.autoCommit = true;
+    if (o.sameSite == null) delete o.sameSite;
+    if (!o.genid) o.genid = defaultGenid(user);
+    return o;
+  }
+  // #endregion settle
+
+  // #region snapshot
+  /**
+   * The options one request will use (`ctx.sessionOptions`): a fresh object,
+   * so `save` can adjust `maxAge` for one response without touching the
+   * next request.
+   */
+  snapshot(): ResolvedOptions {
+    const user = this.#user;
+    const initial = this.#initial;
+    const opts = { ...this.#settled };
+    for (const k in initial) {
+      if (!Object.hasOwn(user, k)) delete opts[k];
+      else if (!Object.is(user[k], initial[k])) opts[k] = user[k];
+    }
+    for (const k of Object.keys(user)) {
+      if (!Object.hasOwn(initial, k)) opts[k] = user[k];
+    }
+    // Hardening (chapters/deviations.md#options): a missing codec would
+    // crash every request that loads or saves; use the default instead.
+    if (!opts.encode) opts.encode = defaultEncode;
+    if (!opts.decode) opts.decode = defaultDecode;
+    return opts as ResolvedOptions;
+  }
+  // #endregion snapshot
+
+  /** The current value of one option, as koa-session would read it from your object. */
+  current(name: string): unknown {
+    const user = this.#user;
+    if (Object.hasOwn(user, name)) {
+      const changed =
+        !Object.hasOwn(this.#initial, name) || !Object.is(user[name], this.#initial[name]);
+      return changed ? user[name] : this.#settled[name];
+    }
+    return Object.hasOwn(this.#initial, name) ? undefined : this.#settled[name];
+  }
 }
-// #endregion resolveOptions
 
 /**
  * The id generator used when you give none: a random UUID, with `prefix` in
  * front when one was configured at startup. Like koa-session, the prefix is
  * read from your options object each time, so a later change is honoured.
  */
-export function makeDefaultGenid(user: SessionOptions): (ctx: Context) => string {
+function defaultGenid(user: SessionOptions): (ctx: Context) => string {
   if (user.prefix) return () => `${user.prefix}${randomUUID()}`;
   return () => randomUUID();
 }
