@@ -84,6 +84,14 @@ export function createApp(options: MemoryPlaygroundOptions = {}) {
   app.use(inspector(cookie, store ? async (id) => lookup(store, id) : undefined));
   app.use(logoutRoute());
   app.use(growRoute());
+  // Store mode only: every live record this process holds — what a second
+  // process would not see (chapters/08-memory-store.md#one-process-only).
+  if (store) {
+    app.use(async (ctx, next) => {
+      if (ctx.path !== '/__store') return next();
+      ctx.body = { pid: process.pid, records: store.entries() };
+    });
+  }
 
   // #region handler
   // The article's handler: skip the favicon (the browser asks for it on
@@ -126,7 +134,7 @@ async function main(): Promise<void> {
       'wait 5 s between two requests and the count starts again at 1.',
       cookieMode
         ? 'The session itself is in the cookie: see "decoded" in /__session.'
-        : 'Restart the server and every session is gone: memory is per process.',
+        : `Restart the server and every session is gone: memory is per process (${url}/__store lists them).`,
     ],
   );
 }

@@ -58,6 +58,25 @@ describe('memory playground (MemoryStore)', () => {
     await agent.get('/').expect(200, '1 views');
   }, 10_000);
 
+  it('/__store lists every live record this process holds', async () => {
+    const app = createApp({ trace: false }).app.callback();
+    const alice = request.agent(app);
+    const bob = request.agent(app);
+    await alice.get('/');
+    await alice.get('/');
+    await bob.get('/');
+    const { body } = await request(app).get('/__store').expect(200);
+    expect(body.pid).toBe(process.pid);
+    const views = body.records.map((r: { data: { views: number } }) => r.data.views).sort();
+    expect(views).toEqual([1, 2]);
+    expect(body.records[0]).toEqual({
+      key: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      data: expect.any(Object),
+      expires: expect.any(Number),
+      ttl: expect.any(Number),
+    });
+  });
+
   it('logout removes the record and expires the cookie', async () => {
     const store = new MemoryStore();
     const agent = request.agent(createApp({ store, trace: false }).app.callback());
