@@ -18,6 +18,7 @@ const OLD_KEY = 'last year’s secret';
 /** The `.sig` cookie Koa itself sends for `name=value` signed with `keys`. */
 async function koaSignature(name: string, value: string, keys: string[]): Promise<string> {
   const app = new Koa();
+  app.silent = true; // a failure shows up in the test, not in Koa's log
   app.keys = keys;
   app.use((ctx) => {
     ctx.cookies.set(name, value, { signed: true });
@@ -122,38 +123,40 @@ describe('verify', () => {
 });
 
 describe('your functions in place of keygrip, inside Koa', () => {
-  function app(keys: string[]) {
+  /** GET `path` from an app whose `app.keys` is your key ring; an error in your code fails the test. */
+  async function get(keys: string[], path: string, cookie?: string) {
     const koa = new Koa();
+    koa.silent = true;
+    const errors: Error[] = [];
+    koa.on('error', (err: Error) => errors.push(err));
     koa.keys = yourKeyRing(keys) as unknown as string[];
     koa.use((ctx) => {
       if (ctx.path === '/set') ctx.cookies.set('user', 'alice', { signed: true });
       ctx.body = { user: ctx.cookies.get('user', { signed: true }) ?? null };
     });
-    return koa.callback();
+    let req = request(koa.callback()).get(path);
+    if (cookie) req = req.set('Cookie', cookie);
+    const res = await req;
+    if (errors.length) throw errors[0];
+    return res;
   }
 
   it('a cookie Koa signed with your sign() is read back with your verify()', async () => {
-    const set = await request(app([KEY])).get('/set');
+    const set = await get([KEY], '/set');
     const jar = (set.headers['set-cookie'] as unknown as string[]).map((l) => l.split(';')[0]);
-    const res = await request(app([KEY]))
-      .get('/')
-      .set('Cookie', jar.join('; '));
+    const res = await get([KEY], '/', jar.join('; '));
     expect(res.body.user, 'the signed cookie should come back').toBe('alice');
   });
 
   it('a tampered cookie is refused', async () => {
     const signature = new Keygrip([KEY]).sign('user=alice');
-    const res = await request(app([KEY]))
-      .get('/')
-      .set('Cookie', `user=admin; user.sig=${signature}`);
+    const res = await get([KEY], '/', `user=admin; user.sig=${signature}`);
     expect(res.body.user, 'the changed value must not be trusted').toBeNull();
   });
 
   it('a cookie signed with a retired key is accepted and re-signed with the new one', async () => {
     const signature = new Keygrip([OLD_KEY]).sign('user=alice');
-    const res = await request(app([KEY, OLD_KEY]))
-      .get('/')
-      .set('Cookie', `user=alice; user.sig=${signature}`);
+    const res = await get([KEY, OLD_KEY], '/', `user=alice; user.sig=${signature}`);
     expect(res.body.user, 'an old signature still verifies').toBe('alice');
     const resigned = (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
     const fresh = new Keygrip([KEY]).sign('user=alice');

@@ -44,7 +44,7 @@ export function readSession(value: string): SessionData {
  * `name.sig`, because you have no key to make a new one — stays as it was.
  * Return a new jar; do not modify the one you were given.
  *
- * See chapters/11-security.md#tampering
+ * See chapters/11-security.md
  */
 export function tamper(jar: Jar, name: string, change: (data: SessionData) => SessionData): Jar {
   const data = change(readSession(jar[name] ?? ''));
@@ -59,7 +59,7 @@ export function tamper(jar: Jar, name: string, change: (data: SessionData) => Se
  * guessed. Against a server whose key really is `guessedKey` this is a
  * perfect forgery — which is why the key must be long, random and secret.
  *
- * See chapters/11-security.md#forgery
+ * See chapters/11-security.md
  */
 export function forge(name: string, data: SessionData, guessedKey: string): Jar {
   const value = Buffer.from(JSON.stringify(data)).toString('base64');
@@ -74,7 +74,7 @@ export function forge(name: string, data: SessionData, guessedKey: string): Jar 
  * screenshot …) into your own jar under `name`, keeping your own
  * `name.sig`. Return a new jar.
  *
- * See chapters/11-security.md#swapped-ids
+ * See chapters/11-security.md
  */
 export function swapId(jar: Jar, name: string, victimId: string): Jar {
   return { ...jar, [name]: victimId };

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXERCISES, type Exercise } from '../catalog.js';
-import { type FileResult, fileOk, runTestFiles } from './vitest.js';
+import { type FileResult, fileOk, type Run, runMatrix } from './vitest.js';
 import { writeWorkspace } from './workspace.js';
 
 export type Verdict = 'ok' | 'skipped' | 'passes-as-shipped' | 'fails-when-solved';
@@ -44,7 +44,8 @@ export interface VerifyReport {
 const allSkipped = (r: FileResult) => r.passed === 0 && r.failed === 0 && r.skipped > 0;
 
 /**
- * Run the whole check. `onProgress` receives each verdict as it is known.
+ * Run the whole check. `onProgress` receives each verdict, in order, once
+ * all runs are done.
  */
 export async function verifyExercises(
   onProgress: (verdict: ExerciseVerdict, index: number) => void = () => {},
@@ -53,32 +54,30 @@ export async function verifyExercises(
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-session-verify-'));
   try {
-    const reference = await runTestFiles(
-      exercises.map((e) => e.test),
-      undefined,
-    );
-    // Workspace k: exercises k… stubbed. Exercise k must fail in k and pass
-    // in k + 1; so workspace k runs exercise k (shipped) and k - 1 (solved).
-    const shipped: FileResult[] = [];
-    const solved: FileResult[] = [];
-    const verdicts: ExerciseVerdict[] = [];
+    // Workspace k has exercises k… stubbed. Exercise k must fail in k and
+    // pass in k + 1, so workspace k runs exercise k ("shipped") and
+    // exercise k - 1 ("solved"). All runs share one Vitest instance.
+    const runs: Run[] = [
+      { name: 'reference', workspace: undefined, files: exercises.map((e) => e.test) },
+    ];
     for (let k = 0; k <= exercises.length; k++) {
       const dir = path.join(tmp, `state-${k}`);
       writeWorkspace(dir, exercises.slice(k));
       const files = [exercises[k - 1]?.test, exercises[k]?.test].filter(
         (f): f is string => f !== undefined,
       );
-      const results = await runTestFiles(files, dir);
-      if (k > 0) solved[k - 1] = results[0]!;
-      if (k < exercises.length) shipped[k] = results.at(-1)!;
-      if (k > 0) {
-        const i = k - 1;
-        const verdict = judge(exercises[i]!, shipped[i]!, solved[i]!, reference[i]!);
-        verdicts.push(verdict);
-        onProgress(verdict, i);
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
+      runs.push({ name: `state-${k}`, workspace: dir, files });
     }
+    const results = await runMatrix(runs);
+    const reference = results.get('reference')!;
+    const verdicts: ExerciseVerdict[] = [];
+    exercises.forEach((exercise, i) => {
+      const shipped = results.get(`state-${i}`)!.at(-1)!;
+      const solved = results.get(`state-${i + 1}`)![0]!;
+      const verdict = judge(exercise, shipped, solved, reference[i]!);
+      verdicts.push(verdict);
+      onProgress(verdict, i);
+    });
     const checked = verdicts.filter((v) => !v.skipped);
     const fail = checked.filter((v) => v.failsAsShipped).length;
     const pass = checked.filter((v) => v.passesWithReference).length;

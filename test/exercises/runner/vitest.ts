@@ -97,23 +97,45 @@ function summarise(module: TestModule, logs: string[], codeRoot: string): FileRe
   return result;
 }
 
+/** One set of test files to run against one workspace (or the reference). */
+export interface Run {
+  /** Unique label, used as the Vitest project name. */
+  name: string;
+  /** The workspace under test; `undefined` for the reference. */
+  workspace: string | undefined;
+  /** Repository-relative test files. */
+  files: readonly string[];
+}
+
+const emptyResult = (file: string): FileResult => ({
+  file,
+  passed: 0,
+  failed: 1,
+  skipped: 0,
+  failures: [{ test: '(running the test file)', message: 'Vitest did not run this file.' }],
+  logs: [],
+});
+
 /**
- * Run `files` (repository-relative) against `workspace`, or against the
- * reference when `workspace` is undefined. Results come back in the order
- * the files were given.
+ * Run several sets of test files, each against its own workspace, in one
+ * Vitest instance: every run becomes a Vitest *project* with its own
+ * `KOA_SESSION_WORKSPACE`, so the same test file can run against many
+ * workspaces at once and two workers stay busy throughout. Returns, per
+ * run name, the results in the order the files were given.
  */
-export async function runTestFiles(
-  files: readonly string[],
-  workspace: string | undefined,
-): Promise<FileResult[]> {
+export async function runMatrix(runs: readonly Run[]): Promise<Map<string, FileResult[]>> {
   // What the code under test printed. Vitest hands console output to
   // reporters; ours only collects it (nothing reaches the terminal), and
   // the learner sees it next to the failure it belongs to.
   const logs = new Map<string, string[]>();
+  const keyOf = (project: string, moduleId: string) =>
+    `${project}\u0000${path.relative(ROOT, moduleId)}`;
   const collector = {
     onUserConsoleLog(log: { content: string; taskId?: string }) {
-      const file = (log.taskId && vitest.state.idMap.get(log.taskId)?.file?.filepath) || '';
-      const key = file ? path.relative(ROOT, file) : '';
+      const task = log.taskId ? vitest.state.idMap.get(log.taskId) : undefined;
+      const file = task?.file;
+      if (!file) return;
+      const key = keyOf(file.projectName ?? '', file.filepath);
       logs.set(key, [...(logs.get(key) ?? []), log.content.trimEnd()]);
     },
   };
@@ -124,41 +146,55 @@ export async function runTestFiles(
       root: ROOT,
       watch: false,
       reporters: [collector],
-      include: files.map((file) => file),
-      env: workspace ? { [WORKSPACE_ENV]: workspace } : {},
-      testTimeout: 20_000,
-      hookTimeout: 60_000,
       // The exercise files are small; two workers match this machine and
       // keep a learner's laptop responsive.
       maxWorkers: 2,
-    },
+      projects: runs.map((run) => ({
+        test: {
+          name: run.name,
+          root: ROOT,
+          include: [...run.files],
+          env: run.workspace ? { [WORKSPACE_ENV]: run.workspace } : {},
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      })),
+    } as Parameters<typeof createVitest>[1],
     { logLevel: 'silent' },
   );
   try {
-    const { testModules } = await vitest.runTestFiles(files.map((file) => path.join(ROOT, file)));
-    const codeRoot = workspace ?? ROOT;
-    const byFile = new Map(
-      testModules.map((module) => {
-        const rel = path.relative(ROOT, module.moduleId);
-        const printed = [
-          ...(logs.get(rel) ?? []),
-          ...(files.length === 1 ? (logs.get('') ?? []) : []),
-        ];
-        return [rel, summarise(module, printed, codeRoot)] as const;
-      }),
-    );
-    return files.map(
-      (file) =>
-        byFile.get(file) ?? {
-          file,
-          passed: 0,
-          failed: 1,
-          skipped: 0,
-          failures: [{ test: '(running the test file)', message: 'Vitest did not run this file.' }],
-          logs: [],
-        },
+    const specifications = await vitest.globTestSpecifications();
+    const { testModules } = await vitest.runTestSpecifications(specifications);
+    const results = new Map<string, FileResult>();
+    for (const module of testModules) {
+      const project = module.project.name;
+      const run = runs.find((r) => r.name === project);
+      const codeRoot = run?.workspace ?? ROOT;
+      const key = keyOf(project, module.moduleId);
+      results.set(key, summarise(module, logs.get(key) ?? [], codeRoot));
+    }
+    return new Map(
+      runs.map((run) => [
+        run.name,
+        run.files.map(
+          (file) => results.get(keyOf(run.name, path.join(ROOT, file))) ?? emptyResult(file),
+        ),
+      ]),
     );
   } finally {
     await vitest.close();
   }
+}
+
+/**
+ * Run `files` (repository-relative) against `workspace`, or against the
+ * reference when `workspace` is undefined. Results come back in the order
+ * the files were given.
+ */
+export async function runTestFiles(
+  files: readonly string[],
+  workspace: string | undefined,
+): Promise<FileResult[]> {
+  const results = await runMatrix([{ name: 'exercises', workspace, files }]);
+  return results.get('exercises')!;
 }

@@ -1,0 +1,43 @@
+/**
+ * `npm run exercises:verify` as part of `npm test`: every exercise fails
+ * in the workspace a learner meets and passes with the reference bodies.
+ * Runs the real command in a child process (it starts Vitest instances of
+ * its own) and checks its summary line.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { EXERCISES } from '../catalog.js';
+import { ROOT } from './workspace.js';
+
+const run = promisify(execFile);
+
+it('every exercise fails as shipped and passes with the reference', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('VITEST') || name === 'KOA_SESSION_WORKSPACE') delete env[name];
+  }
+  let stdout = '';
+  let code = 0;
+  try {
+    ({ stdout } = await run('npm', ['run', '--silent', 'exercises:verify'], { cwd: ROOT, env }));
+  } catch (err) {
+    const e = err as { stdout?: string; code?: number };
+    stdout = e.stdout ?? '';
+    code = e.code ?? 1;
+  }
+  const lines = stdout.trim().split('\n');
+  const summary = lines.at(-1) ?? '';
+  // Outside CI an exercise whose service is down is skipped and left out
+  // of the count; in CI every exercise must be counted.
+  const n = process.env.CI ? EXERCISES.length : Number(summary.split(' ')[0]);
+  expect(summary, stdout).toBe(
+    `${n} exercises: ${n} fail as shipped, ${n} pass with the reference`,
+  );
+  expect(n, 'exercises counted').toBeGreaterThanOrEqual(EXERCISES.length - 1);
+  expect(code, stdout).toBe(0);
+  expect(
+    lines.filter((l) => /exercises: \d+ fail as shipped/.test(l)),
+    'exactly one summary',
+  ).toHaveLength(1);
+}, 300_000);
