@@ -249,6 +249,8 @@ export interface SideState {
   extKeys: (string | undefined)[];
   genids: number;
   uuids: number;
+  /** The session cookie's name, as far as tamper/drop/garbage steps are concerned. */
+  cookieName: string;
   /** The program the handler runs for the current request. */
   program: { actions: Action[]; manual: boolean };
 }
@@ -432,6 +434,10 @@ async function perform(
       (ctx as any).session = fromSpec(action.v);
       log.push(['assign']);
       return;
+    case 'assignBad':
+      (ctx as any).session = fromSpec(action.v);
+      log.push(['assignBad', 'accepted']);
+      return;
     case 'maxAge': {
       const s = session();
       if (s) s.maxAge = fromSpec(action.v);
@@ -488,6 +494,7 @@ function createSide(label: string, impl: Impl, spec: OptionSpec, clients: number
     extKeys: Array.from({ length: clients }, () => undefined),
     genids: 0,
     uuids: 0,
+    cookieName: typeof spec.opts.key === 'string' ? spec.opts.key : 'koa.sess',
     program: { actions: [], manual: false },
   };
   side.opts = buildOptions(spec, side);
@@ -523,6 +530,8 @@ function createSide(label: string, impl: Impl, spec: OptionSpec, clients: number
   }
   try {
     app.use(impl.create(side.opts, app));
+    // Equal options, separate object (koa-session writes into its options).
+    if (spec.double) app.use(impl.create(buildOptions(spec, side), app));
   } catch (err) {
     side.warnings.push(['construct failed', String(err)]);
   } finally {
@@ -547,15 +556,10 @@ function createSide(label: string, impl: Impl, spec: OptionSpec, clients: number
 // ---------------------------------------------------------------------------
 // Steps
 
-/** The cookie name the session currently uses (the spec's key or the default). */
-function cookieName(spec: OptionSpec): string {
-  return typeof spec.opts.key === 'string' ? spec.opts.key : 'koa.sess';
-}
-
 /** The session id a client currently presents (store mode): header or cookie. */
 function presentedId(side: SideState, spec: OptionSpec, client: number): string | undefined {
   if (spec.externalKeyHeader) return side.extKeys[client];
-  return side.jars[client]!.get(cookieName(spec))?.value;
+  return side.jars[client]!.get(side.cookieName)?.value;
 }
 
 async function runRequest(
@@ -609,9 +613,22 @@ async function runRequest(
   };
 }
 
+/** Sign the client's current session cookie with the app's current first key. */
+function forgeSignature(side: SideState, name: string, client: number): void {
+  const jar = side.jars[client]!;
+  const cookie = jar.get(name);
+  const key = (side.app.keys as string[] | undefined)?.[0];
+  if (!cookie || !key) return;
+  jar.set(`${name}.sig`, {
+    value: sign(`${name}=${cookie.value}`, key),
+    expires: cookie.expires,
+    path: cookie.path,
+  });
+}
+
 /** Apply a between-requests step to one side. Must be a pure function of the step and the side. */
 function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
-  const name = cookieName(spec);
+  const name = side.cookieName;
   switch (step.t) {
     case 'tamper': {
       let holder: { value: string } | undefined;
@@ -626,8 +643,11 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
       const index = Math.floor(step.pos * chars.length);
       chars[index] = chars[index] === step.ch ? (step.ch === 'A' ? 'B' : 'A') : step.ch;
       holder.value = chars.join('');
-      if (spec.externalKeyHeader && step.target === 'value')
+      if (spec.externalKeyHeader && step.target === 'value') {
         side.extKeys[step.client] = holder.value;
+      } else if (step.forge && step.target === 'value') {
+        forgeSignature(side, name, step.client);
+      }
       return;
     }
     case 'drop': {
@@ -642,16 +662,8 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
         side.extKeys[step.client] = step.value;
         return;
       }
-      const jar = side.jars[step.client]!;
-      jar.set(name, { value: step.value, expires: undefined, path: '/' });
-      const keys = side.app.keys as string[] | undefined;
-      if (step.forge && keys?.[0]) {
-        jar.set(`${name}.sig`, {
-          value: sign(`${name}=${step.value}`, keys[0]),
-          expires: undefined,
-          path: '/',
-        });
-      }
+      side.jars[step.client]!.set(name, { value: step.value, expires: undefined, path: '/' });
+      if (step.forge) forgeSignature(side, name, step.client);
       return;
     }
     case 'steal': {
@@ -681,8 +693,11 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
     case 'live':
       if (step.name === 'store-off') {
         side.opts[spec.mode === 'context-store' ? 'ContextStore' : 'store'] = undefined;
+      } else if (step.remove) {
+        delete side.opts[step.name];
       } else {
         side.opts[step.name] = fromSpec(step.value);
+        if (step.name === 'key' && typeof step.value === 'string') side.cookieName = step.value;
       }
       return;
     case 'clock':

@@ -14,9 +14,14 @@
  *    non-numbers, non-finite or out-of-Date-range numbers),
  *  - data that cannot be serialised (deep nesting, cycles, BigInt),
  *  - options the port rejects at startup but koa-session accepts (an
- *    unusable `maxAge`, a `sameSite` that is not lax/none/strict).
- * Those are covered by the hardening tests elsewhere; here they would only
- * report differences we already chose to have.
+ *    unusable `maxAge`, a `sameSite` that is not lax/none/strict), and
+ *    removing `encode`/`decode` after startup (the port falls back to the
+ *    defaults, koa-session crashes on every request),
+ *  - the two option changes only an object koa-session writes into can
+ *    notice (see `genLive`; KNOWN_DIFFS.md, KD8 and KD9).
+ * Those are covered by the hardening tests elsewhere (or pinned in
+ * known-diffs.test.ts); here they would only report differences we already
+ * know about.
  */
 import { Rng } from './prng.js';
 
@@ -32,8 +37,13 @@ export const ONE_DAY = 24 * 60 * 60 * 1000;
 /** Where the session lives: in the cookie, in `opts.store`, or in `opts.ContextStore`. */
 export type Mode = 'cookie' | 'store' | 'context-store';
 
-/** Custom cookie codecs; `hex` throws a non-SyntaxError on bad input (the rethrow path). */
-export type Codec = 'default' | 'hex' | 'reverse';
+/**
+ * Custom cookie codecs. `hex` throws a TypeError on bad input (the
+ * clear-and-rethrow path); `reverse` only ever throws SyntaxErrors; `picky`
+ * returns `null` for unparsable text and throws a non-Error value for
+ * anything that is not a plain object.
+ */
+export type Codec = 'default' | 'hex' | 'reverse' | 'picky';
 
 export interface OptionSpec {
   mode: Mode;
@@ -61,6 +71,12 @@ export interface OptionSpec {
    * (`read`) or writes to it (`write`) — a path koa-session supports.
    */
   early: 'none' | 'read' | 'write';
+  /**
+   * `session()` is installed twice on the same app with equal options: the
+   * first call's options win for `ctx.session`, both middlewares load and
+   * commit (a koa-session behaviour the port keeps).
+   */
+  double: boolean;
 }
 
 /** One thing the request handler does with `ctx.session`. */
@@ -72,6 +88,8 @@ export type Action =
   | { a: 'del'; k: string }
   | { a: 'null' }
   | { a: 'assign'; v: { [key: string]: Json } }
+  /** Assign something that is neither an object nor `null` (a programming error). */
+  | { a: 'assignBad'; v: Json }
   /** Keep a reference to the current session object for a later `held` commit. */
   | { a: 'hold' }
   /** `held`: call the method on the reference kept by `hold` (it may be stale by then). */
@@ -85,8 +103,19 @@ export type Step =
   | { t: 'req'; client: number; actions: Action[]; manual: boolean }
   /** The controlled clock moves forward. */
   | { t: 'clock'; ms: number }
-  /** One character of the session cookie (or its signature, or the id header) changes. */
-  | { t: 'tamper'; client: number; target: 'value' | 'sig'; pos: number; ch: string }
+  /**
+   * One character of the session cookie (or its signature, or the id
+   * header) changes; `forge` re-signs a changed value with the current key,
+   * as someone holding the key could — so that it reaches `decode`.
+   */
+  | {
+      t: 'tamper';
+      client: number;
+      target: 'value' | 'sig';
+      pos: number;
+      ch: string;
+      forge: boolean;
+    }
   /** The client forgets its cookie, its signature, both, or its id header. */
   | { t: 'drop'; client: number; which: 'value' | 'sig' | 'both' | 'header' }
   /** The client sends `value` as its session cookie (or id header); `forge` signs it with the current key. */
@@ -101,8 +130,11 @@ export type Step =
   | { t: 'storeWrite'; client: number; data: Json }
   /** The next store call of this kind throws. */
   | { t: 'fail'; op: 'get' | 'set' | 'destroy' }
-  /** The options object is changed after startup (both libraries read it per request). */
-  | { t: 'live'; name: string; value: Json };
+  /**
+   * The options object is changed after startup (both libraries read it per
+   * request): `value` is written, or with `remove` the key is deleted.
+   */
+  | { t: 'live'; name: string; value: Json; remove?: boolean };
 
 export interface Scenario {
   seed: number;
@@ -131,7 +163,18 @@ export function decodeWith(codec: Codec, text: string): unknown {
     return JSON.parse(Buffer.from(text, 'hex').toString('utf8'));
   }
   const b64 = codec === 'reverse' ? [...text].reverse().join('') : text;
-  return JSON.parse(Buffer.from(b64, 'base64').toString('utf8'));
+  const json = Buffer.from(b64, 'base64').toString('utf8');
+  if (codec !== 'picky') return JSON.parse(json);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw { code: 'EPICKY' }; // not an Error: both libraries must start afresh quietly
+  }
+  return value;
 }
 
 // ---------------------------------------------------------------------------
@@ -303,12 +346,16 @@ function genSpec(rng: Rng): OptionSpec {
       [1, 'stamp'],
       [1, 'private'],
     ]),
-    codec: mode === 'cookie' && rng.chance(0.3) ? rng.pick(['hex', 'reverse'] as const) : 'default',
+    codec:
+      mode === 'cookie' && rng.chance(0.4)
+        ? rng.pick(['hex', 'reverse', 'picky'] as const)
+        : 'default',
     early: rng.weighted([
       [17, 'none'],
       [2, 'read'],
       [1, 'write'],
     ]),
+    double: rng.chance(0.04),
   };
 }
 
@@ -339,6 +386,7 @@ function genActions(rng: Rng, spec: OptionSpec, now: number): Action[] {
       [5, 'maxAge'],
       [4, 'throw'],
       [2, 'hold'],
+      [1, 'assignBad'],
       [spec.valid ? 4 : 0, 'poison'],
     ] as const);
     switch (kind) {
@@ -363,6 +411,9 @@ function genActions(rng: Rng, spec: OptionSpec, now: number): Action[] {
       case 'assign':
         actions.push({ a: 'assign', v: genAssigned(rng, now) });
         break;
+      case 'assignBad':
+        actions.push({ a: 'assignBad', v: rng.pick<Json>(['str', 1, true, UNDEFINED]) });
+        return actions; // it throws
       case 'save':
       case 'regenerate':
       case 'commit':
@@ -389,6 +440,11 @@ function lifetime(spec: OptionSpec): number | undefined {
 
 function clockStep(rng: Rng, spec: OptionSpec): number {
   const m = lifetime(spec) ?? ONE_DAY;
+  // With `renew`, land between half-life and expiry more often: that window
+  // is the only place renewal happens.
+  if (spec.opts.renew === true && m > 2 && rng.chance(0.5)) {
+    return Math.floor(m * rng.pick([0.51, 0.6, 0.75, 0.9]));
+  }
   const candidates = [1, 7, 499, 1000, 1001, 2500, 60_000, ONE_DAY / 2 + 1, ONE_DAY + 1];
   if (m > 0) {
     candidates.push(
@@ -409,12 +465,22 @@ function clockStep(rng: Rng, spec: OptionSpec): number {
  * `manuallyCommit()`; with auto-commit it sometimes does too (a second
  * commit in the same response).
  */
-function genRequest(rng: Rng, spec: OptionSpec, client: number, now: number): Step {
+function genRequest(
+  rng: Rng,
+  spec: OptionSpec,
+  client: number,
+  now: number,
+  afterClock = false,
+): Step {
   const autoCommitOff = spec.opts.autoCommit === false;
+  // Rolling and renewal only show on requests that change nothing, and
+  // renewal only after time has passed.
+  const renewing = spec.opts.renew === true || spec.opts.rolling === true;
+  const readOnly = renewing && rng.chance(afterClock ? 0.6 : 0.3);
   return {
     t: 'req',
     client,
-    actions: genActions(rng, spec, now),
+    actions: readOnly ? [{ a: rng.chance(0.5) ? 'read' : 'inspect' }] : genActions(rng, spec, now),
     manual: rng.chance(autoCommitOff ? 0.85 : 0.1),
   };
 }
@@ -425,9 +491,9 @@ function genStep(rng: Rng, spec: OptionSpec, clients: number, now: number, keyIn
   const table: [number, Step['t']][] = [
     [60, 'req'],
     [12, 'clock'],
-    [4, 'tamper'],
+    [5, 'tamper'],
     [3, 'drop'],
-    [5, 'garbage'],
+    [6, 'garbage'],
     [clients > 1 ? 4 : 0, 'steal'],
     [spec.appKeys ? 2 : 0, 'rotate'],
     [store ? 3 : 0, 'evict'],
@@ -448,6 +514,7 @@ function genStep(rng: Rng, spec: OptionSpec, clients: number, now: number, keyIn
         target: rng.chance(0.7) ? 'value' : 'sig',
         pos: rng.float(),
         ch: rng.pick(['A', 'z', '0', '9', '+', '/', '_', '-', 'e', 'f']),
+        forge: rng.chance(0.4),
       };
     case 'drop':
       return {
@@ -459,7 +526,7 @@ function genStep(rng: Rng, spec: OptionSpec, clients: number, now: number, keyIn
       let value: string;
       if (store) {
         value = rng.pick(['nope', 'pre:nope', 'id-1', 'id-2', uuidFor(1), uuidFor(2), '']);
-      } else if (rng.chance(0.35)) {
+      } else if (rng.chance(spec.codec === 'default' ? 0.35 : 0.5)) {
         value = rng.pick([
           'garbage',
           'e30',
@@ -474,7 +541,7 @@ function genStep(rng: Rng, spec: OptionSpec, clients: number, now: number, keyIn
       } else {
         value = encodeWith(spec.codec, genLoadedRecord(rng, now));
       }
-      return { t: 'garbage', client, value, forge: rng.chance(0.7) };
+      return { t: 'garbage', client, value, forge: rng.chance(0.8) };
     }
     case 'steal': {
       let from = rng.int(0, clients - 2);
@@ -495,30 +562,78 @@ function genStep(rng: Rng, spec: OptionSpec, clients: number, now: number, keyIn
 }
 
 /**
- * Change an option after startup. Both libraries read the options object on
- * every request. Only concrete values are written, and the deprecated
- * `maxage` spelling is never written after startup: those two cases are
- * where the port's "read live, never mutate" design meets koa-session's
- * "write defaults into your object once" and they are tested separately
- * (known-diffs.test.ts).
+ * What a live step may write into the options object after startup, by
+ * option name. `undefined` is included on purpose: koa-session fills in its
+ * defaults once, at startup, by writing into your object, so a later
+ * `undefined` is used as written. Codecs are never removed: a missing
+ * `encode`/`decode` crashes koa-session on every request and the port
+ * deliberately falls back to the default (chapters/deviations.md).
+ */
+const LIVE_VALUES: Record<string, Json[]> = {
+  rolling: [true, false, UNDEFINED],
+  renew: [true, false, UNDEFINED],
+  httpOnly: [true, false, UNDEFINED],
+  overwrite: [true, false, UNDEFINED],
+  autoCommit: [true, false, UNDEFINED],
+  signed: [true, false, UNDEFINED],
+  sameSite: ['lax', 'strict', null, UNDEFINED],
+  maxAge: [...MAX_AGES.filter((m) => m !== -1000), UNDEFINED],
+  maxage: [1000, 5000, 'session', UNDEFINED],
+  key: ['sid', 'other'],
+  path: ['/', '/p'],
+  domain: ['app.test', UNDEFINED],
+};
+
+/** Options whose startup `undefined` koa-session replaces with its default, in your object. */
+const DEFAULTED_WHEN_UNDEFINED = new Set(['overwrite', 'httpOnly', 'signed', 'autoCommit']);
+
+/**
+ * Change the options object after startup — both libraries read it on every
+ * request. A value is written (possibly `undefined`), or the key is deleted.
+ *
+ * Two kinds of change are left out, because they are the observable edge of
+ * the port's one deliberate options deviation — it never writes into your
+ * object, so it cannot notice them (KNOWN_DIFFS.md, KD8 and KD9):
+ *  - deleting a key you did not pass at startup (koa-session had written its
+ *    default there, so deleting it removes the default);
+ *  - writing `undefined` again into one of the four options whose startup
+ *    `undefined` koa-session replaced with `true`.
  */
 function genLive(rng: Rng, spec: OptionSpec): Step {
-  const names = ['rolling', 'renew', 'httpOnly', 'sameSite', 'maxAge'];
-  if (spec.appKeys) names.push('signed');
+  const names = Object.keys(LIVE_VALUES);
+  if (spec.mode !== 'cookie') names.push('store-off', 'genid');
   if (spec.mode !== 'cookie' && spec.genid === 'default' && spec.opts.prefix) names.push('prefix');
-  if (spec.mode !== 'cookie') names.push('store-off');
-  const name = rng.pick(names);
+  if (spec.valid) names.push('valid');
+  if (spec.beforeSave !== 'none') names.push('beforeSave');
+  const givenAtStartup = (name: string): boolean =>
+    name in spec.opts ||
+    (name === 'genid' && spec.genid === 'counter') ||
+    (name === 'valid' && spec.valid) ||
+    (name === 'beforeSave' && spec.beforeSave !== 'none');
+  // Rewriting an option that was given at startup is the interesting case.
+  const given = names.filter(givenAtStartup);
+  const name = given.length && rng.chance(0.5) ? rng.pick(given) : rng.pick(names);
+  if (name === 'store-off') return { t: 'live', name, value: true };
+  if (name !== 'key' && givenAtStartup(name) && rng.chance(0.15)) {
+    return { t: 'live', name, value: UNDEFINED, remove: true };
+  }
   switch (name) {
-    case 'sameSite':
-      return { t: 'live', name, value: rng.pick(['lax', 'strict']) };
-    case 'maxAge':
-      return { t: 'live', name, value: rng.pick(MAX_AGES.filter((m) => m !== -1000)) };
     case 'prefix':
-      return { t: 'live', name, value: 'pre2:' };
-    case 'store-off':
-      return { t: 'live', name, value: true };
-    default:
-      return { t: 'live', name, value: rng.chance(0.5) };
+      return { t: 'live', name, value: rng.pick(['pre2:', UNDEFINED]) };
+    case 'genid':
+    case 'valid':
+    case 'beforeSave':
+      return { t: 'live', name, value: UNDEFINED };
+    default: {
+      // Sometimes write back exactly the value given at startup.
+      const startup = spec.opts[name];
+      let value =
+        startup !== undefined && rng.chance(0.25) ? startup : rng.pick(LIVE_VALUES[name]!);
+      if (value === UNDEFINED && startup === UNDEFINED && DEFAULTED_WHEN_UNDEFINED.has(name)) {
+        value = rng.chance(0.5);
+      }
+      return { t: 'live', name, value };
+    }
   }
 }
 
@@ -544,8 +659,13 @@ export function generateScenario(seed: number, stepCount?: number): Scenario {
   const steps: Step[] = [];
   const count = stepCount ?? rng.int(5, 12);
   for (let i = 0; i < count; i++) {
+    const afterClock = steps[i - 1]?.t === 'clock';
     const step =
-      i === 0 ? genRequest(rng, spec, 0, now) : genStep(rng, spec, clients, now, keyIndex);
+      i === 0
+        ? genRequest(rng, spec, 0, now)
+        : afterClock && rng.chance(0.5)
+          ? genRequest(rng, spec, rng.int(0, clients - 1), now, true)
+          : genStep(rng, spec, clients, now, keyIndex);
     if (step.t === 'clock') now += step.ms;
     if (step.t === 'rotate') keyIndex++;
     steps.push(step);
