@@ -10,6 +10,7 @@
  * Read with: chapters/11-security.md
  */
 import { createHmac } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
@@ -161,4 +162,21 @@ export class CookieJar {
     if (this.cookies.size === 0) return undefined;
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
+}
+
+/**
+ * Recorded outputs: a transcript a test produced, kept in
+ * test/security/recorded/ so chapters/11-security.md can embed it verbatim.
+ * Normally the test only compares and fails when the file is stale;
+ * `npm run security:record` (SECURITY_RECORD=1) rewrites the files.
+ */
+export function checkRecording(name: string, text: string): { stale: boolean; current: string } {
+  const file = new URL(`./recorded/${name}`, import.meta.url);
+  if (process.env.SECURITY_RECORD === '1') {
+    mkdirSync(new URL('./recorded/', import.meta.url), { recursive: true });
+    writeFileSync(file, text);
+    return { stale: false, current: text };
+  }
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
+  return { stale: current !== text, current };
 }
