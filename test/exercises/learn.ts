@@ -20,6 +20,12 @@ import { parseArgs } from 'node:util';
 import { dim, listExercises, resetOne, runExercises, runOne, showHints } from './runner/learn.js';
 import { DEFAULT_WORKSPACE } from './runner/workspace.js';
 
+// `npm run learn | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const print = (line = '') => console.log(line);
 
 function usage(): void {

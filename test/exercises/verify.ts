@@ -29,6 +29,12 @@ function describeVerdict(v: ExerciseVerdict, i: number): string {
   return `  ${mark}  ${name} ${shipped}, ${passes}`;
 }
 
+// `npm run exercises:verify | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const report = await verifyExercises((verdict, i) => {
   console.log(describeVerdict(verdict, i));
 });
