@@ -15,6 +15,7 @@ export const CONTENDERS = [
   'port+redis',
   'port+koa-redis',
   'port+mysql',
+  'port-alt',
 ] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
@@ -28,7 +29,15 @@ export const CONTENDER_LABELS: Record<ContenderName, string> = {
   'port+redis': 'this port + RedisStore (ioredis)',
   'port+koa-redis': 'this port + koa-redis 4.0.1 (same ioredis client)',
   'port+mysql': 'this port + MysqlStore (mysql2)',
+  'port-alt': 'a modified copy of the port (BENCH_ALT_SRC), cookie sessions',
 };
+
+/**
+ * `port-alt` loads the port from another directory — a copy of src/ with a
+ * change you want to measure — so both versions run in the same bench:
+ * `BENCH_ALT_SRC=/tmp/my-src BENCH_CONTENDERS=koa-session,port,port-alt npm run bench`.
+ */
+export const ALT_SRC = process.env.BENCH_ALT_SRC;
 
 /** Contenders that need a running service, and which one. */
 export const NEEDS_SERVICE: Partial<Record<ContenderName, 'redis' | 'mysql'>> = {
