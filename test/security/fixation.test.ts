@@ -219,6 +219,37 @@ describe.runIf(hasMysql)('MysqlStore id comparison', () => {
   });
 });
 
+describe('signed ids', () => {
+  it('signed: an id without a valid signature never reaches the store', async () => {
+    const store = new MemoryStore();
+    const asked: string[] = [];
+    const counting = {
+      get: (id: string) => {
+        asked.push(id);
+        return store.get(id);
+      },
+      set: store.set.bind(store),
+      destroy: store.destroy.bind(store),
+    };
+    const server = await serve(storeApp(counting));
+    try {
+      const honest = issuedId((await server.get('/visit')).setCookie)!;
+      await server.get('/whoami', signedId(honest));
+      for (const cookie of [
+        'koa.sess=probe-1',
+        'koa.sess=probe-2; koa.sess.sig=forged',
+        `koa.sess=probe-3; koa.sess.sig=${sign('koa.sess', 'probe-3', 'a guessed key')}`,
+      ]) {
+        const reply = await server.get('/whoami', cookie);
+        expect(JSON.parse(reply.body)).toMatchObject({ isNew: true });
+      }
+      expect(asked).toEqual([honest]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('cookie sessions cannot be revoked', () => {
   let server: LabServer;
   beforeAll(async () => {
