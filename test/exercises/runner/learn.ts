@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXERCISES, type Exercise, findExercise } from '../catalog.js';
 import { parseTodo } from './stubs.js';
-import { type FileResult, fileOk, runTestFiles } from './vitest.js';
+import { type FileResult, fileOk, LOADING, runTestFiles } from './vitest.js';
 import {
   isWorkspace,
   type Progress,
@@ -146,6 +146,9 @@ function printFailure(dir: string, exercise: Exercise, result: FileResult, print
         ),
       );
     }
+  } else if (first && first.test === LOADING) {
+    print('   The tests could not load your code:');
+    for (const line of plainLines(first.message, 14)) print(`     ${line}`);
   } else if (first) {
     print(`   This check fails: ${bold(first.test.replace(/ > /g, ' › '))}`);
     const diff = expectedReceived(first);

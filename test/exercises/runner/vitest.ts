@@ -33,6 +33,9 @@ export interface FileResult {
   logs: string[];
 }
 
+/** The pseudo test name of an error raised while importing a test file. */
+export const LOADING = '(loading the test file)';
+
 /** `passed` means: at least one test ran and none failed. */
 export function fileOk(result: FileResult): boolean {
   return result.failed === 0 && result.passed > 0;
@@ -89,7 +92,7 @@ function summarise(module: TestModule, logs: string[], codeRoot: string): FileRe
   for (const error of module.errors()) {
     result.failed++;
     result.failures.push({
-      test: '(loading the test file)',
+      test: LOADING,
       message: String(error.message ?? error),
       where: whereIn(error.stack, codeRoot),
     });
