@@ -357,18 +357,21 @@ function buildOptions(spec: OptionSpec, side: SideState): Record<string, unknown
   return opts;
 }
 
-/** What a handler sees of `ctx.sessionOptions`: its plain, defined values, by name. */
+/**
+ * What a handler sees of `ctx.sessionOptions`: every key, in order, with its
+ * value — plain values as they are, functions and objects (store, codecs,
+ * genid) by kind only; those are compared through their effects instead.
+ */
 function optionSummary(options: unknown): Json {
   if (!options || typeof options !== 'object') return snap(options);
-  const entries = Object.entries(options)
-    // Values that are functions or objects (store, codecs, genid) are
-    // compared through their effects instead. `undefined` entries are
-    // skipped: `opts.x === undefined` reads the same whether or not the key
-    // exists, and upstream's key set depends on zod's parse output.
-    .filter(([, v]) => v !== undefined && (v === null || typeof v !== 'object'))
-    .filter(([, v]) => typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries.map(([k, v]) => [k, snap(v)]);
+  return Object.entries(options).map(([k, v]) => [
+    k,
+    typeof v === 'function'
+      ? '<function>'
+      : v !== null && typeof v === 'object'
+        ? '<object>'
+        : snap(v),
+  ]);
 }
 
 type AnySession = Record<string, any> | null;
