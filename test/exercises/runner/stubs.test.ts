@@ -119,6 +119,11 @@ describe('stubRegions', () => {
     expect(one).not.toContain('++this.#n');
   });
 
+  it('refuses a region claimed twice', () => {
+    const twice = [request('bump'), { ...request('bump'), exercise: 'other' }];
+    expect(() => stubRegions('s.ts', SAMPLE, twice)).toThrow(/claimed by two exercises/);
+  });
+
   it('refuses a missing region or a region without a function', () => {
     expect(() => stubRegions('s.ts', SAMPLE, [request('nope')])).toThrow(/no region "nope"/);
     const noFunction = '// #region data\nconst x = 1;\n// #endregion data\n';

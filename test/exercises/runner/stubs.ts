@@ -134,6 +134,16 @@ export function stubRegions(
   if (requests.length === 0) return { text, stubbed: [] };
   const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const regions = new Map(findRegions(text).map((r) => [r.name, r]));
+  const claimed = new Map<string, string>();
+  for (const request of requests) {
+    const owner = claimed.get(request.region);
+    if (owner !== undefined) {
+      throw new Error(
+        `region "${request.region}" in ${fileName} is claimed by two exercises: ${owner} and ${request.exercise}`,
+      );
+    }
+    claimed.set(request.region, request.exercise);
+  }
   const edits: { start: number; end: number; replacement: string; fn: StubbedFunction }[] = [];
   for (const request of requests) {
     const region = regions.get(request.region);

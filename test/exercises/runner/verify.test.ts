@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { EXERCISES } from '../catalog.js';
+import { EXERCISES, findExercise } from '../catalog.js';
+import { verifyExercises } from './verify.js';
 import { ROOT } from './workspace.js';
 
 const run = promisify(execFile);
@@ -41,3 +42,24 @@ it('every exercise fails as shipped and passes with the reference', async () => 
     'exactly one summary',
   ).toHaveLength(1);
 }, 300_000);
+
+it('catches an exercise whose tests miss its stub, and one that leans on a later exercise', async () => {
+  // parse-set-cookie pointed at a function its tests never call; and
+  // init-from-cookie placed before encode/decode/hash, which it needs.
+  const missesItsStub = {
+    ...findExercise('parse-set-cookie')!,
+    targets: [{ file: 'src/stores/memory.ts', region: 'prune' }],
+  };
+  const report = await verifyExercises(() => {}, [
+    missesItsStub,
+    findExercise('init-from-cookie')!,
+    findExercise('encode-decode-hash')!,
+  ]);
+  const [parse, init, codec] = report.verdicts;
+  expect(parse!.failsAsShipped, 'parse-set-cookie passes with its (wrong) stub').toBe(false);
+  expect(init!.failsAsShipped).toBe(true);
+  expect(init!.passesWithReference, 'init-from-cookie needs decode/hash, still stubs').toBe(false);
+  expect(codec!.failsAsShipped && codec!.passesWithReference, 'the last one is fine').toBe(true);
+  expect(report.summary).toBe('3 exercises: 2 fail as shipped, 2 pass with the reference');
+  expect(report.ok).toBe(false);
+}, 180_000);
