@@ -6,14 +6,10 @@
  * Resolved (KD1–KD7): the port was changed to match; these are now plain
  * regression tests, and the random generator exercises the same ground.
  *
- * Open (KD8, KD9): both sit at the edge of the port's deliberate choice never
- * to write into your options object (koa-session writes its defaults into it
- * at startup). Each open case comes twice:
- *  - an `it.fails` stating the goal ("the port matches koa-session here"),
- *    which passes while the difference exists — if the port ever matches,
- *    vitest reports it and the `.fails` marker must go;
- *  - an `it` pinning down exactly what differs today, so the `.fails` case
- *    cannot pass for an unrelated reason (a harness crash, say).
+ * Deliberate (KD8, KD9): both follow from the port's one options deviation —
+ * it never writes into your options object, while koa-session writes its
+ * defaults into it at startup — and are listed in chapters/deviations.md.
+ * Each is pinned exactly, so any change in either implementation shows.
  */
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
@@ -98,7 +94,7 @@ const RESOLVED: { id: string; title: string; scenario: Scenario }[] = [
 
 const remove = (name: string): Step => ({ t: 'live', name, value: UNDEF, remove: true });
 
-/** KD8 and KD9: still different today. */
+/** KD8 and KD9: accepted as deliberate (chapters/deviations.md#options). */
 const OPEN: KnownDiff[] = [
   {
     id: 'KD8a',
@@ -220,14 +216,9 @@ describe('resolved differences (KNOWN_DIFFS.md): now equal', () => {
   });
 });
 
-describe('open differences (KNOWN_DIFFS.md)', () => {
+describe('deliberate differences (KNOWN_DIFFS.md, chapters/deviations.md#options)', () => {
   for (const kd of OPEN) {
-    it.fails(`${kd.id}: the port matches koa-session when ${kd.title}`, async () => {
-      const outcome = await runScenario(kd.scenario, REFERENCE, PORT);
-      expect(outcome.mismatch).toBeUndefined();
-    });
-
-    it(`${kd.id}: today they differ exactly as documented`, async () => {
+    it(`${kd.id}: differs exactly as documented when ${kd.title}`, async () => {
       const outcome = await runScenario(kd.scenario, REFERENCE, PORT);
       const m = outcome.mismatch;
       expect(m?.step).toBe(kd.scenario.steps.length - 1);
