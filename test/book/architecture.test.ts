@@ -9,6 +9,7 @@ import { createSession, SessionOptionError } from '../../src/index.js';
 import {
   Browser,
   bookApp,
+  checkRecording,
   cookieNamed,
   countViews,
   decodeCookie,
@@ -25,9 +26,16 @@ describe('options (port)', () => {
   it('a malformed option fails when the app starts, not on a request', () => {
     const app = new Koa();
     expect(() => createSession({ maxAge: 'forever' as never }, app)).toThrow(SessionOptionError);
-    expect(() => createSession({ maxAge: 'forever' as never }, app)).toThrow(
+    let error: Error | undefined;
+    try {
+      createSession({ maxAge: 'forever' as never }, app);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toBe(
       'koa-session: option `maxAge` must be a finite number of milliseconds or \'session\', got "forever"',
     );
+    checkRecording('startup-error.txt', `${error?.name}: ${error?.message}\n`);
   });
 
   it('your options object is never written to', async () => {

@@ -10,12 +10,14 @@ import {
   BOOK_KEYS,
   Browser,
   bookApp,
+  checkRecording,
   cookieNamed,
   countViews,
   decodeCookie,
   freezeClock,
   type Impl,
   signature,
+  transcript,
 } from './support.js';
 
 afterEach(() => {
@@ -114,7 +116,7 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
     expect(errors[0]?.message).toBe('argument name is invalid');
   });
 
-  it('the signature is HMAC-SHA1 of "name=value" under the first key, base64url without padding', async () => {
+  it('the signature is HMAC-SHA1 of name=value under the first key, base64url without padding', async () => {
     const x = await new Browser(bookApp(impl, undefined, countViews)).get();
     const value = cookieNamed(x, 'koa.sess')!.value;
     // Computed here with node:crypto, independently of keygrip.
@@ -208,5 +210,55 @@ describe('size (port)', () => {
       .set('Cookie', `koa.sess=${'a'.repeat(17_000)}`);
     expect(res.status).toBe(431);
     expect(reached).toBe(false);
+  });
+});
+
+describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', () => {
+  it('records the attribute order', async () => {
+    freezeClock();
+    const opts = {
+      maxAge: 60_000,
+      path: '/shop',
+      domain: 'example.com',
+      sameSite: 'Lax',
+      priority: 'high' as const,
+      partitioned: true,
+      signed: false,
+    };
+    const x = await new Browser(bookApp('port', opts, countViews)).get('/shop');
+    checkRecording('attributes.txt', `${x.setCookie.map((l) => `Set-Cookie: ${l}`).join('\n')}\n`);
+  });
+
+  it('records a tampered cookie being refused', async () => {
+    freezeClock();
+    const browser = new Browser(bookApp('port', undefined, countViews));
+    await browser.get();
+    // Replay the edited cookie against a page that only reads the session.
+    const reader = new Browser(
+      bookApp('port', undefined, (ctx) => {
+        ctx.body = `views: ${ctx.session!.views}`;
+      }),
+    );
+    for (const [k, v] of browser.jar) reader.jar.set(k, v);
+    reader.jar.set('koa.sess', Buffer.from('{"views":1000}').toString('base64'));
+    const x = await reader.get();
+    checkRecording('tampered.txt', `${transcript('the value edited by hand', '/', x)}\n`);
+  });
+
+  it('records a key rotation', async () => {
+    freezeClock();
+    const browser = new Browser(bookApp('port', { maxAge: 60_000 }, countViews));
+    await browser.get();
+    const after = bookApp('port', { maxAge: 60_000 }, (ctx) => {
+      ctx.body = `${ctx.session!.views} views`;
+    });
+    after.keys = ['new secret', ...BOOK_KEYS];
+    const rotated = new Browser(after);
+    for (const [k, v] of browser.jar) rotated.jar.set(k, v);
+    const x = await rotated.get();
+    checkRecording(
+      'rotation.txt',
+      `${transcript("after app.keys = ['new secret', 'book secret']", '/', x)}\n`,
+    );
   });
 });

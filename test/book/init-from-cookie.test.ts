@@ -8,11 +8,13 @@ import { decode, encode, hash } from '../../src/index.js';
 import {
   Browser,
   bookApp,
+  checkRecording,
   countViews,
   DELETION_LINES,
   freezeClock,
   type Impl,
   traceApp,
+  transcript,
 } from './support.js';
 
 afterEach(() => {
@@ -183,5 +185,22 @@ describe('what the port reports (trace)', () => {
       'commit',
       'save',
     ]);
+  });
+});
+
+describe('recorded for chapter 4 (port)', () => {
+  it('records a decode failure and the request after it', async () => {
+    freezeClock();
+    const decodeThatBreaks = () => {
+      throw new TypeError('decoder bug');
+    };
+    const browser = await browserWithSignedValue('port', 'anything', { decode: decodeThatBreaks });
+    browser.app.on('error', () => {});
+    const failed = await browser.get();
+    const next = await browser.get();
+    checkRecording(
+      'decode-failure.txt',
+      `${transcript('a custom decode throws a TypeError', '/', failed)}\n\n${transcript('the next request', '/', next)}\n`,
+    );
   });
 });

@@ -137,6 +137,25 @@ describe.each<Impl>(['port', 'upstream'])('remove and regenerate (%s)', (impl) =
     expect(JSON.parse(store.records.get(after)!)).toMatchObject({ views: 1, user: 'ada' });
   });
 
+  it('after regenerate, ctx.session.externalKey still reports the old id', async () => {
+    const store = recordingStore();
+    const seen: (string | undefined)[] = [];
+    const app = bookApp(impl, { store }, async (ctx) => {
+      if (ctx.path === '/login') {
+        await ctx.session!.regenerate();
+        seen.push(ctx.session!.externalKey);
+      }
+      countViews(ctx, noop);
+    });
+    const browser = new Browser(app);
+    await browser.get('/');
+    const before = browser.jar.get('koa.sess')!;
+    await browser.get('/login');
+    const after = browser.jar.get('koa.sess')!;
+    expect(after).not.toBe(before);
+    expect(seen).toEqual([before]);
+  });
+
   it('regenerate in cookie mode leaves one line per cookie: the new one', async () => {
     const browser = new Browser(bookApp(impl, undefined, routes));
     await browser.get('/');
@@ -208,6 +227,8 @@ describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', ()
     parts.push(`${transcript('logout', '/logout', x)}\n${storeLines()}`);
     const text = new IdRedactor().redact(parts.join('\n\n'));
     checkRecording('store-visits.txt', `${text}\n`);
+    // The logout on its own, for chapter 7.
+    checkRecording('store-logout.txt', `${text.split('\n\n').at(-1)}\n`);
   });
 
   it("records maxAge 'session' over two visits", async () => {

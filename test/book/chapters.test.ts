@@ -1,0 +1,169 @@
+/**
+ * The book cannot drift from the code: these checks read chapters/ as text.
+ *
+ * - Every `<<< path#region` embed names a file that exists and a region that
+ *   exists in it. VitePress 1.x silently embeds the WHOLE file when a region
+ *   name is wrong, so without this check a renamed region would turn a
+ *   ten-line excerpt into a five-hundred-line dump and nobody would notice.
+ * - Every `<!--@include: …-->` names a file that exists.
+ * - Every proof — "(proof: `test/…test.ts` › "name")" — names a test file
+ *   that exists and a test of that name in it.
+ * - Each chapter of the walkthrough ends with "Try it" and "Exercises".
+ *
+ * Anchors (`#the-session-model` …) are checked against the built site, in
+ * site.test.ts, because only the build knows the final heading ids.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const chaptersDir = join(root, 'chapters');
+
+/** The chapters this work stream writes; the others are checked for embeds and proofs too. */
+const WALKTHROUGH = [
+  '01-cookies.md',
+  '02-sessions.md',
+  '03-architecture.md',
+  '04-init-from-cookie.md',
+  '05-init-from-external.md',
+  '06-should-save-session.md',
+  '07-save-remove-commit.md',
+  '08-memory-store.md',
+  '09-redis-store.md',
+  '10-mysql-store.md',
+];
+
+const chapterFiles = readdirSync(chaptersDir)
+  .filter((name) => name.endsWith('.md'))
+  .sort();
+
+function read(name: string): string {
+  return readFileSync(join(chaptersDir, name), 'utf8');
+}
+
+/** Text outside fenced code blocks (a `<<<` inside a code sample is an example, not an embed). */
+function outsideFences(text: string): string {
+  return text.replace(/^(```+|~~~+)[^\n]*\n[\s\S]*?^\1\s*$/gm, '');
+}
+
+interface Embed {
+  chapter: string;
+  line: string;
+  file: string;
+  region: string | undefined;
+}
+
+/** Every `<<<` embed in a chapter, resolved the way VitePress resolves it (srcDir = repo root). */
+function embedsOf(chapter: string): Embed[] {
+  const out: Embed[] = [];
+  for (const line of outsideFences(read(chapter)).split('\n')) {
+    const m = /^\s*<<<\s+(\S+?)(?:#([\w-]+))?(?:\s*\{[^}]*\})?(?:\s*\[[^\]]*\])?\s*$/.exec(line);
+    if (!m) continue;
+    const raw = m[1] as string;
+    const file = raw.startsWith('@/') ? join(root, raw.slice(2)) : resolve(chaptersDir, raw);
+    out.push({ chapter, line: line.trim(), file, region: m[2] });
+  }
+  return out;
+}
+
+/** Region names marked in a source file, exactly as VitePress finds them. */
+function regionsIn(file: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\/\/ ?#?region ([\w*-]+)$/.exec(line.trim());
+    if (m) names.add(m[1] as string);
+  }
+  return names;
+}
+
+function endsRegion(file: string, region: string): boolean {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .some((line) => new RegExp(`^// ?#?endregion ${region}$`).test(line.trim()));
+}
+
+const PROOF = /`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"/g;
+
+function proofsOf(chapter: string): { file: string; name: string }[] {
+  const text = read(chapter).replace(/\s+/g, ' ');
+  return [...text.matchAll(PROOF)].map((m) => ({ file: m[1] as string, name: m[2] as string }));
+}
+
+describe('embedded source regions', () => {
+  const all = chapterFiles.flatMap(embedsOf);
+
+  it('the book embeds real source', () => {
+    expect(all.length).toBeGreaterThan(20);
+  });
+
+  it.each(all.map((e) => [`${e.chapter}: ${e.line}`, e] as const))('%s', (_label, e) => {
+    const shown = relative(root, e.file);
+    expect(existsSync(e.file), `${shown} does not exist`).toBe(true);
+    if (e.region) {
+      expect(regionsIn(e.file).has(e.region), `${shown} has no "// #region ${e.region}"`).toBe(
+        true,
+      );
+      expect(endsRegion(e.file, e.region), `${shown} never ends region ${e.region}`).toBe(true);
+    }
+  });
+
+  it.each(WALKTHROUGH.slice(3, 10))('%s embeds at least one region of src/', (chapter) => {
+    const fromSrc = embedsOf(chapter).filter((e) => relative(root, e.file).startsWith('src/'));
+    expect(fromSrc.filter((e) => e.region).length).toBeGreaterThan(0);
+  });
+
+  it('no chapter embeds a whole src/ file (always a named region)', () => {
+    const whole = all.filter((e) => relative(root, e.file).startsWith('src/') && !e.region);
+    expect(whole.map((e) => `${e.chapter}: ${e.line}`)).toEqual([]);
+  });
+});
+
+describe('included files', () => {
+  const includes = chapterFiles.flatMap((chapter) =>
+    [...read(chapter).matchAll(/<!--\s*@include:\s*(\S+?)\s*-->/g)].map((m) => ({
+      chapter,
+      path: m[1] as string,
+    })),
+  );
+  it.each(includes.map((i) => [`${i.chapter}: ${i.path}`, i] as const))('%s', (_l, i) => {
+    expect(existsSync(resolve(chaptersDir, i.path))).toBe(true);
+  });
+});
+
+describe('proofs', () => {
+  // Only the pages this work stream writes: other pages may abbreviate a name with "…".
+  const proofs = [...WALKTHROUGH, 'index.md'].flatMap((chapter) =>
+    proofsOf(chapter).map((p) => ({ chapter, ...p })),
+  );
+
+  it('the walkthrough chapters name their proofs', () => {
+    for (const chapter of WALKTHROUGH) {
+      expect(proofsOf(chapter).length, `${chapter} names no test`).toBeGreaterThan(2);
+    }
+  });
+
+  it.each(proofs.map((p) => [`${p.chapter} → ${p.file} › ${p.name}`, p] as const))(
+    '%s',
+    (_label, p) => {
+      const file = join(root, p.file);
+      expect(existsSync(file), `${p.file} does not exist`).toBe(true);
+      const source = readFileSync(file, 'utf8').replace(/\s+/g, ' ');
+      const quoted = [`'${p.name}'`, `"${p.name}"`, `\`${p.name}\``];
+      expect(
+        quoted.some((q) => source.includes(q)),
+        `${p.file} has no test called "${p.name}"`,
+      ).toBe(true);
+    },
+  );
+});
+
+describe('chapter endings', () => {
+  it.each(WALKTHROUGH)('%s ends with "Try it" and "Exercises"', (chapter) => {
+    const headings = [...read(chapter).matchAll(/^## (.+?)(?:\s*\{#[\w-]+\})?$/gm)].map(
+      (m) => m[1],
+    );
+    expect(headings.slice(-2)).toEqual(['Try it', 'Exercises']);
+  });
+});

@@ -1,0 +1,365 @@
+/**
+ * The site, built and used the way a reader uses it.
+ *
+ * 1. Build exactly what `npm run docs:build` builds: the API reference
+ *    (TypeDoc, validation on, warnings are errors), the annotated source,
+ *    the docs config type-check, and `vitepress build` — which fails on a
+ *    dead link and on a twoslash sample that does not type-check.
+ * 2. Check the output: every `#anchor` a page links to exists, every
+ *    `chapters/…md#anchor` the source code's comments point to exists, and
+ *    no embed fell back to "file not found".
+ * 3. Open every page in a real browser (playwright-core driving Debian's
+ *    chromium): zero console errors, every mermaid diagram rendered as an
+ *    SVG (not as mermaid's error picture), local search finds a method,
+ *    twoslash hovers are there. Screenshots of a few pages go to
+ *    test/book/screenshots/ (git-ignored) for a person to look at.
+ *
+ * Without chromium the browser part is skipped with a message — except in
+ * CI (CI=true), where it must run and a missing browser is a failure.
+ */
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The test builds into a directory of its own, so it never clobbers a
+ * `docs/.vitepress/dist` you built with `npm run docs:build` (or a build
+ * running in parallel).
+ */
+const dist = mkdtempSync(join(tmpdir(), 'book-dist-'));
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** How long each build step took, for the report at the end. */
+const timings: Record<string, number> = {};
+
+async function step(name: string, file: string, args: string[]) {
+  const started = Date.now();
+  try {
+    await run(file, args, { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env } });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${name} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}\n${e.message}`);
+  } finally {
+    timings[name] = Date.now() - started;
+  }
+}
+
+function htmlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) {
+      if (name !== 'assets') out.push(...htmlFiles(full));
+    } else if (name.endsWith('.html')) out.push(full);
+  }
+  return out.sort();
+}
+
+/** The page path a URL path refers to, in dist. */
+function pageFile(urlPath: string): string {
+  let p = decodeURIComponent(urlPath);
+  if (p.endsWith('/')) p += 'index.html';
+  if (!extname(p)) p += '.html';
+  return join(dist, p);
+}
+
+function idsOf(file: string): Set<string> {
+  const html = readFileSync(file, 'utf8');
+  return new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1] as string));
+}
+
+afterAll(() => {
+  rmSync(dist, { recursive: true, force: true });
+});
+
+describe('the site', () => {
+  beforeAll(async () => {
+    await step('typedoc', bin('typedoc'), ['--options', 'docs/typedoc.json', '--logLevel', 'Warn']);
+    await step('annotated source', bin('tsx'), ['docs/scripts/annotate.ts']);
+    await step('tsc docs', bin('tsc'), ['-p', 'docs/tsconfig.json']);
+    await step('vitepress build', bin('vitepress'), ['build', 'docs', '--outDir', dist]);
+  }, 900_000);
+
+  afterAll(() => {
+    const seconds = Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
+    console.info(`[book] build: ${seconds.join(', ')}`);
+  });
+
+  it('builds every chapter, the API reference and the annotated source', () => {
+    const pages = htmlFiles(dist).map((f) => relative(dist, f));
+    for (const page of [
+      'index.html',
+      '01-cookies.html',
+      '04-init-from-cookie.html',
+      '07-save-remove-commit.html',
+      '10-mysql-store.html',
+      '11-security.html',
+      'deviations.html',
+      'run-it-yourself.html',
+      'exercises.html',
+      'api/index.html',
+      'api/koa-session-annotated/functions/createSession.html',
+      'api/stores/classes/RedisStore.html',
+      'source/index.html',
+      'source/src-context.html',
+    ]) {
+      expect(pages).toContain(page);
+    }
+  });
+
+  it('no embed fell back to "not found", and no raw <<< survived', () => {
+    for (const file of htmlFiles(dist)) {
+      const html = readFileSync(file, 'utf8');
+      expect(html, relative(dist, file)).not.toContain('Code snippet path not found');
+      expect(html, relative(dist, file)).not.toContain('&lt;&lt;&lt; @/');
+    }
+  });
+
+  it('every #anchor a page links to exists on the target page', () => {
+    const broken: string[] = [];
+    const cache = new Map<string, Set<string>>();
+    for (const file of htmlFiles(dist)) {
+      const html = readFileSync(file, 'utf8');
+      const from = relative(dist, file);
+      for (const m of html.matchAll(/href="([^"]*#[^"]+)"/g)) {
+        const href = (m[1] as string).replace(/&amp;/g, '&');
+        if (/^[a-z]+:/i.test(href)) continue;
+        const [path, hash] = href.split('#') as [string, string];
+        const target = path
+          ? pageFile(path.startsWith('/') ? path : join(dirname(`/${from}`), path))
+          : file;
+        if (!existsSync(target)) {
+          broken.push(`${from}: ${href} (no page)`);
+          continue;
+        }
+        if (!cache.has(target)) cache.set(target, idsOf(target));
+        if (!cache.get(target)!.has(decodeURIComponent(hash))) broken.push(`${from}: ${href}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('every chapters/…#anchor named in src/ exists', () => {
+    const missing: string[] = [];
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        const full = join(dir, n);
+        return statSync(full).isDirectory() ? walk(full) : n.endsWith('.ts') ? [full] : [];
+      });
+    for (const file of walk(join(root, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/chapters\/([\w-]+)\.md(?:#([\w-]+))?/g)) {
+        const page = join(dist, `${m[1]}.html`);
+        const where = `${relative(root, file)}: ${m[0]}`;
+        if (!existsSync(page)) missing.push(`${where} (no such chapter)`);
+        else if (m[2] && !idsOf(page).has(m[2])) missing.push(where);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------
+
+/** How many ```mermaid blocks the chapters contain: each must become one SVG. */
+function mermaidFences(): number {
+  const dir = join(root, 'chapters');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.md'))
+    .reduce(
+      (sum, n) =>
+        sum + (readFileSync(join(dir, n), 'utf8').match(/^```mermaid\s*$/gm)?.length ?? 0),
+      0,
+    );
+}
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && !process.env.CI) {
+  console.warn(
+    `\n  SKIPPED: the book's browser test needs chromium at ${CHROMIUM}.` +
+      '\n  Install it: apt-get update && apt-get install -y --no-install-recommends chromium\n',
+  );
+}
+
+/** Serve dist/ the way a static host would. */
+function serve(): Promise<{ server: Server; url: string }> {
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.json': 'application/json',
+    '.svg': 'image/svg+xml',
+    '.woff2': 'font/woff2',
+    '.png': 'image/png',
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = pageFile(path);
+    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((done) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      done({ server, url: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () => {
+  type Browser = import('playwright-core').BrowserContext;
+  let context: Browser;
+  let server: Server;
+  let base: string;
+  const shots = join(root, 'test/book/screenshots');
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
+    const { chromium } = await import('playwright-core');
+    ({ server, url: base } = await serve());
+    const profile = mkdtempSync(join(tmpdir(), 'book-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    mkdirSync(shots, { recursive: true });
+  }, 900_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((done) => server?.close(done));
+  });
+
+  it('every page loads with zero console errors, and every diagram renders', async () => {
+    const pages = htmlFiles(dist)
+      .map((f) => `/${relative(dist, f)}`)
+      .filter((p) => p !== '/404.html');
+    const problems: string[] = [];
+    let diagrams = 0;
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`${page.url()}: console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`${page.url()}: page error: ${err.message}`));
+    page.on('response', (res) => {
+      if (res.status() >= 400) problems.push(`${page.url()}: ${res.status()} ${res.url()}`);
+    });
+    for (const path of pages) {
+      await page.goto(base + path, { waitUntil: 'load' });
+      const expected = await page.locator('.mermaid').count();
+      if (expected > 0) {
+        // A string, evaluated in the page (this file is compiled without DOM types).
+        await page.waitForFunction(
+          `document.querySelectorAll('.mermaid svg').length >= ${expected}`,
+          null,
+          {
+            timeout: 30_000,
+          },
+        );
+        const errors = await page
+          .locator('.mermaid svg[aria-roledescription="error"], .mermaid:has-text("Syntax error")')
+          .count();
+        if (errors) problems.push(`${path}: ${errors} mermaid diagram(s) failed to parse`);
+        diagrams += expected;
+      }
+    }
+    await page.close();
+    console.info(`[book] browser: ${pages.length} pages, ${diagrams} diagrams`);
+    expect(diagrams).toBe(mermaidFences());
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it('local search (Control+k) finds a method name', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/01-cookies.html`, { waitUntil: 'networkidle' });
+    await page.locator('.VPNavBarSearch button').waitFor();
+    await page.keyboard.press('Control+k');
+    const input = page.locator('#localsearch-input');
+    await input.waitFor();
+    await input.fill('initFromCookie');
+    const hit = page.locator('.VPLocalSearchBox .result', { hasText: 'initFromCookie' }).first();
+    await hit.waitFor({ timeout: 15_000 });
+    const links = await page
+      .locator('.VPLocalSearchBox .result')
+      .evaluateAll((els) =>
+        els.map((el) => (el as { getAttribute(n: string): string | null }).getAttribute('href')),
+      );
+    expect(links.some((href) => href?.includes('04-init-from-cookie'))).toBe(true);
+    await page.screenshot({ path: join(shots, 'search.png') });
+    await page.close();
+  }, 120_000);
+
+  it('twoslash hovers are present and show the port’s types', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/03-architecture.html`, { waitUntil: 'load' });
+    const hovers = page.locator('.twoslash-hover');
+    expect(await hovers.count()).toBeGreaterThan(5);
+    // The static `^?` query under ctx.session shows its type without hovering.
+    const query = page.locator('.v-popper--theme-twoslash-query .twoslash-popup-code').first();
+    await expect.poll(() => query.textContent()).toMatch(/session: Session \| null/);
+    // Hovering a name shows a popup with its type: here the default import, `session`.
+    await page
+      .locator('.twoslash-hover', { hasText: /^session$/ })
+      .first()
+      .hover();
+    const popup = page.locator('.v-popper__popper--shown .twoslash-popup-code');
+    await popup.first().waitFor({ timeout: 10_000 });
+    expect(await popup.first().textContent()).toMatch(/createSession.*Middleware/s);
+    await page.screenshot({ path: join(shots, 'twoslash-hover.png') });
+    await page.close();
+  }, 120_000);
+
+  it('writes screenshots of a few pages for a person to look at', async () => {
+    const page = await context.newPage();
+    const wanted: [string, string][] = [
+      ['/', 'home.png'],
+      ['/01-cookies.html', 'cookies.png'],
+      ['/03-architecture.html', 'architecture.png'],
+      ['/06-should-save-session.html', 'should-save.png'],
+      ['/source/src-context.html', 'annotated-context.png'],
+      ['/api/koa-session-annotated/functions/createSession.html', 'api-createSession.png'],
+    ];
+    for (const [path, name] of wanted) {
+      await page.goto(base + path, { waitUntil: 'load' });
+      if ((await page.locator('.mermaid').count()) > 0) {
+        await page.waitForFunction("document.querySelectorAll('.mermaid svg').length > 0");
+      }
+      await page.screenshot({ path: join(shots, name), fullPage: true });
+      expect(existsSync(join(shots, name))).toBe(true);
+    }
+    await page.close();
+  }, 120_000);
+});
