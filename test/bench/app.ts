@@ -106,7 +106,7 @@ async function makeStore(
     case 'port+redis': {
       const client = new Redis(REDIS_URL);
       closers.push(() => client.quit());
-      return new RedisStore({ client, prefix: BENCH_REDIS_PREFIXES[0] });
+      return new RedisStore({ client });
     }
     case 'port+koa-redis': {
       // koa-redis ships no types; we only need its three store methods.
@@ -163,8 +163,15 @@ export async function buildApp(name: ContenderName): Promise<BenchApp> {
     routes = sessionRoutes;
   } else {
     const store = await makeStore(name, closers);
-    // koa-redis keeps ids in the cookie as given: a prefix keeps bench keys apart.
-    const prefix = name === 'port+koa-redis' ? BENCH_REDIS_PREFIXES[1] : undefined;
+    // Session ids get a prefix of the same length for both Redis stores, so
+    // cookies and keys are the same size and only the store code differs;
+    // it also keeps the bench's keys apart from anybody else's.
+    const prefix =
+      name === 'port+redis'
+        ? BENCH_REDIS_PREFIXES[0]
+        : name === 'port+koa-redis'
+          ? BENCH_REDIS_PREFIXES[1]
+          : undefined;
     app.use(createSession(store ? { store, prefix } : {}, app));
     routes = sessionRoutes;
   }

@@ -81,5 +81,5 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 /** Key prefixes and table the bench writes to; the runner removes them afterwards. */
-export const BENCH_REDIS_PREFIXES = ['bench:redis-store:', 'bench:koa-redis:'] as const;
+export const BENCH_REDIS_PREFIXES = ['bench:rs:', 'bench:kr:'] as const;
 export const BENCH_MYSQL_TABLE = 'bench_sessions';

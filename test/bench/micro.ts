@@ -67,8 +67,6 @@ function cookieFrom(res: ServerResponse): string {
   return lines.map((line) => line.split(';', 1)[0]).join('; ');
 }
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
 async function main() {
   const apps = [];
   for (const name of contenders) {
@@ -87,7 +85,6 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...apps].reverse() : apps;
       for (const { name, handler, cookie } of order) {
-        gc(); // start every window with nobody else's garbage
         const start = process.cpuUsage();
         for (let i = 0; i < iterations; i++) await request(handler, url, cookie);
         const used = process.cpuUsage(start);
