@@ -281,13 +281,19 @@ export const ANY_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 export class IdRedactor {
   readonly labels = new Map<string, string>();
 
+  /** `cookieName`: the session cookie whose signatures to recognise. */
+  constructor(readonly cookieName = 'koa.sess') {}
+
   redact(text: string): string {
     for (const id of text.match(ANY_UUID) ?? []) {
       if (!this.labels.has(id)) this.labels.set(id, `id-${this.labels.size + 1}`);
     }
     let out = text;
     for (const [id, label] of this.labels) {
-      out = out.split(signature('koa.sess', id)).join(`<sig of ${label}>`);
+      // The cookie value may be prefix + id (koa-session's `prefix` option).
+      for (const value of new Set([id, ...(out.match(new RegExp(`[\\w-]*${id}`, 'g')) ?? [])])) {
+        out = out.split(signature(this.cookieName, value)).join(`<sig of ${label}>`);
+      }
       out = out.split(id).join(`<${label}>`);
     }
     return out;
