@@ -275,6 +275,35 @@ describe('cookie sessions cannot be revoked', () => {
     const replay = await server.get('/whoami', stolenCopy);
     expect(JSON.parse(replay.body)).toMatchObject({ user: 'alice', isNew: false });
   });
+
+  it('regenerate() in cookie mode leaves an earlier copy valid', async () => {
+    const app = new Koa();
+    app.keys = [NEW_KEY];
+    app.use(session({ maxAge: 86_400_000 }, app));
+    app.use(async (ctx) => {
+      if (ctx.path === '/login') {
+        await ctx.session!.regenerate();
+        ctx.session!.user = ctx.query.user;
+      }
+      ctx.body = { user: ctx.session!.user ?? null };
+    });
+    const cookieServer = await serve(app);
+    try {
+      const user = new CookieJar();
+      user.take((await cookieServer.get('/login?user=alice')).setCookie);
+      const earlierCopy = user.header()!;
+      // A second login on the same browser regenerates: new cookies, new user...
+      user.take((await cookieServer.get('/login?user=bob', user.header())).setCookie);
+      expect(JSON.parse((await cookieServer.get('/whoami', user.header())).body)).toEqual({
+        user: 'bob',
+      });
+      // ...and the copy taken before it is still alice's session.
+      const replay = await cookieServer.get('/whoami', earlierCopy);
+      expect(JSON.parse(replay.body)).toEqual({ user: 'alice' });
+    } finally {
+      await cookieServer.close();
+    }
+  });
 });
 
 describe('regenerate() details', () => {

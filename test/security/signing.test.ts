@@ -181,6 +181,22 @@ describe('key rotation: app.keys = [newKey, oldKey]', () => {
     expect(newSig!.attributes.expires).toEqual(expect.any(String));
   });
 
+  it('with rolling: true even a request that changes nothing re-sends both cookies under the new key', async () => {
+    const rolling = await serve(identityApp([NEW_KEY, OLD_KEY], { rolling: true }));
+    try {
+      const { value, sig } = await loginAs(before, 'alice');
+      const reply = await rolling.get('/whoami', `koa.sess=${value}; koa.sess.sig=${sig}`);
+      expect(JSON.parse(reply.body)).toMatchObject({ user: 'alice', isNew: false });
+      const [newValue, newSig] = reply.setCookie.map(parseSetCookie);
+      expect(reply.setCookie).toHaveLength(2);
+      expect(newSig!.value).toBe(sign('koa.sess', newValue!.value, NEW_KEY));
+      expect(newValue!.attributes.expires).toEqual(expect.any(String));
+      expect(newSig!.attributes.expires).toEqual(expect.any(String));
+    } finally {
+      await rolling.close();
+    }
+  });
+
   it('after the re-signed cookie, the client is fully on the new key', async () => {
     const jar = new CookieJar();
     jar.take((await before.get('/login?user=alice')).setCookie);

@@ -16,8 +16,9 @@ import Koa from 'koa';
 import upstream from 'koa-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import session, { onTrace, type TraceMessage } from '../../src/index.js';
+import { MemoryStore } from '../../src/stores/index.js';
 import { hostileJsonText } from './arbitraries.js';
-import { collectErrors, type LabServer, serve, toCookieValue } from './support.js';
+import { collectErrors, type LabServer, NEW_KEY, serve, sign, toCookieValue } from './support.js';
 
 type Flavour = 'port' | 'koa-session 7.0.2';
 
@@ -210,6 +211,29 @@ describe('known port bugs (it.fails until the port is fixed)', () => {
     try {
       expect((await server.get('/', hostile)).status).toBe(500);
       expect(errors.map((e) => e.message)).toEqual(['Cannot convert object to primitive value']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.fails('the port refuses a store record with an unconvertible _expire in renew mode (today: 500)', async () => {
+    const store = new MemoryStore();
+    store.set('planted', { user: 'x', _expire: { toString: 1 } }, 60_000);
+    const app = new Koa();
+    app.keys = [NEW_KEY];
+    app.use(session({ store, renew: true, maxAge: 86_400_000 }, app));
+    app.use((ctx) => {
+      ctx.body = { isNew: ctx.session!.isNew };
+    });
+    const errors = collectErrors(app);
+    const server = await serve(app);
+    try {
+      const reply = await server.get(
+        '/',
+        `koa.sess=planted; koa.sess.sig=${sign('koa.sess', 'planted', NEW_KEY)}`,
+      );
+      expect(errors).toEqual([]);
+      expect(reply.status).toBe(200);
     } finally {
       await server.close();
     }
