@@ -65,18 +65,50 @@ const RESERVED_KEYS: ReadonlySet<string> = (() => {
  * the process (cookie, store, custom decode) — never for objects your own
  * code assigns to `ctx.session`.
  *
- * See chapters/deviations.md
+ * Three kinds of key are dangerous: a reserved name (see above); a lifetime
+ * (`_maxAge`, or `maxAge` through the Session's setter) that no cookie can
+ * carry; and an `_expire` that arithmetic cannot turn into a number — in
+ * `renew` mode koa-session computes `_expire - Date.now()`, and an object
+ * like `{"toString": 1}` makes that subtraction throw.
+ *
+ * See chapters/deviations.md#hostile-session-data
  */
 export function findHostileKey(data: unknown): string | undefined {
   if (data === null || typeof data !== 'object') return undefined;
   const record = data as SessionData;
   for (const k in record) {
     if (RESERVED_KEYS.has(k)) return `reserved key "${k}"`;
-    if ((k === '_maxAge' || k === 'maxAge') && record[k] && !isUsableMaxAge(record[k])) {
-      return `unusable ${k} ${JSON.stringify(record[k]) ?? String(record[k])}`;
+    // Read only the values we judge: any other value is just copied, later,
+    // where a failure is caught by `load`.
+    if (k === '_maxAge' || k === 'maxAge') {
+      const value = record[k];
+      if (value && !isUsableMaxAge(value)) return `unusable ${k} ${show(value)}`;
+    } else if (k === '_expire' && !isNumberLike(record[k])) {
+      return `unusable _expire ${show(record[k])}`;
     }
   }
   return undefined;
+}
+
+/** Can `value - 0` run without throwing? Primitives always can; objects need a working `valueOf`/`toString`. */
+function isNumberLike(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true;
+  try {
+    Number(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A value as a log line should show it: `Infinity` stays `Infinity`, objects become JSON. */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 // #endregion findHostileKey
 

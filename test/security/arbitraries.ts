@@ -113,30 +113,3 @@ export const cookieValue: fc.Arbitrary<string> = fc.oneof(
 export function asParsed(value: string): string {
   return value[0] === '"' ? value.slice(1, -1) : value;
 }
-
-/**
- * KNOWN PORT BUG (koa-session 7.0.2 has it too): with `renew: true` and a
- * lifetime, `_shouldSaveSession` computes `_expire - Date.now()`. A loaded
- * `_expire` that is an object whose `toString` is not a function (such as
- * `{"toString":1}`) makes that subtraction throw, and the request fails
- * with a 500. Pinned by an `it.fails` test in upstream-contrast.test.ts;
- * the renew-mode properties skip such inputs with this predicate, so they
- * keep hunting for *other* failures. Delete it once the port refuses them.
- */
-export function expireThrows(jsonText: string): boolean {
-  let data: unknown;
-  try {
-    data = JSON.parse(jsonText);
-  } catch {
-    return false;
-  }
-  if (data === null || typeof data !== 'object') return false;
-  const expire = (data as Record<string, unknown>)._expire;
-  if (!expire) return false;
-  try {
-    Number(expire);
-    return false;
-  } catch {
-    return true;
-  }
-}

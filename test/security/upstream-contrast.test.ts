@@ -183,15 +183,15 @@ describe('hostile payloads: koa-session 7.0.2 versus the port', () => {
   });
 });
 
-describe('known port bugs (it.fails until the port is fixed)', () => {
+describe('port bugs the lab found, now fixed', () => {
   /**
    * With `renew: true` and a lifetime, an *unchanged* session reaches
    * `_shouldSaveSession`'s `expire - Date.now()`. A loaded `_expire` that
    * cannot be converted to a number — an object whose `toString` is not a
    * function — makes that subtraction throw: 500. Found by the renew-mode
    * property in hostile-cookies.test.ts (shrunk to exactly this input).
-   * Hardening would refuse a truthy `_expire` that is not a number or a
-   * string, as it refuses an unusable `_maxAge`.
+   * The port now refuses such an `_expire` as hostile (findHostileKey), as
+   * it refuses an unusable `_maxAge`.
    */
   const renewApp = (flavour: Flavour) => {
     const app = new Koa();
@@ -216,7 +216,7 @@ describe('known port bugs (it.fails until the port is fixed)', () => {
     }
   });
 
-  it.fails('the port refuses a store record with an unconvertible _expire in renew mode (today: 500)', async () => {
+  it('the port refuses a store record with an unconvertible _expire in renew mode', async () => {
     const store = new MemoryStore();
     store.set('planted', { user: 'x', _expire: { toString: 1 } }, 60_000);
     const app = new Koa();
@@ -239,7 +239,7 @@ describe('known port bugs (it.fails until the port is fixed)', () => {
     }
   });
 
-  it.fails('the port refuses an unconvertible _expire in renew mode (today: 500)', async () => {
+  it('the port refuses an unconvertible _expire in renew mode', async () => {
     const app = renewApp('port');
     const errors = collectErrors(app);
     const server = await serve(app);
@@ -253,11 +253,9 @@ describe('known port bugs (it.fails until the port is fixed)', () => {
     }
   });
 
-  // Port bug (cosmetic): findHostileKey formats the value with
-  // JSON.stringify, which turns Infinity into "null", so the trace and debug
-  // line for {"_maxAge":1e400} read 'unusable _maxAge null' — naming a value
-  // that would have been accepted. Remove `.fails` once the detail says Infinity.
-  it.fails('the refusal of an infinite _maxAge names the value it refused (Infinity)', async () => {
+  // findHostileKey once formatted the value with JSON.stringify, which turns
+  // Infinity into "null", naming a value that would have been accepted.
+  it('the refusal of an infinite _maxAge names the value it refused (Infinity)', async () => {
     const app = new Koa();
     app.use(session({ signed: false }, app));
     app.use((ctx) => {
