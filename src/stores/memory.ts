@@ -56,6 +56,21 @@ export function checkSessionTtl(owner: string, value: number | undefined): numbe
   return Math.ceil(value);
 }
 
+/**
+ * Read a record a network store handed back as text. Anything that is not a
+ * JSON object — a half-written value, a plain string some other service
+ * stored under our key — counts as "no session", so the visitor gets a
+ * fresh one instead of a 500 on every request until the key expires.
+ */
+export function parseRecord(text: string): SessionData | undefined {
+  try {
+    const data: unknown = JSON.parse(text);
+    return data !== null && typeof data === 'object' ? (data as SessionData) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options for {@link MemoryStore}; all optional. */
 export interface MemoryStoreOptions {
   /** Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day. */

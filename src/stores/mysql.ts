@@ -26,7 +26,7 @@
 import mysql, { type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
-import { checkSessionTtl, storeTtl } from './memory.js';
+import { checkSessionTtl, parseRecord, storeTtl } from './memory.js';
 
 /** The table koa-mysql-session creates, and ours by default. */
 export const DEFAULT_TABLE = '_mysql_session_store';
@@ -218,13 +218,7 @@ export class MysqlStore implements SessionStore {
     await this.ready();
     const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [id, id, Date.now()]);
     const text = rows[0]?.data;
-    if (typeof text !== 'string') return undefined;
-    try {
-      const data: unknown = JSON.parse(text);
-      return data !== null && typeof data === 'object' ? (data as SessionData) : undefined;
-    } catch {
-      return undefined;
-    }
+    return typeof text === 'string' ? parseRecord(text) : undefined;
   }
   // #endregion get
 

@@ -20,7 +20,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
-import { checkSessionTtl, storeTtl } from './memory.js';
+import { checkSessionTtl, parseRecord, storeTtl } from './memory.js';
 
 /** Options for {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -99,13 +99,7 @@ export class RedisStore implements SessionStore {
    */
   async get(id: string): Promise<SessionData | undefined> {
     const text = await this.client.get(this.keyFor(id));
-    if (text === null) return undefined;
-    try {
-      const data: unknown = JSON.parse(text);
-      return data !== null && typeof data === 'object' ? (data as SessionData) : undefined;
-    } catch {
-      return undefined;
-    }
+    return text === null ? undefined : parseRecord(text);
   }
   // #endregion get
 
