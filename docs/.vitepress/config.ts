@@ -17,7 +17,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformerTwoslash } from '@shikijs/vitepress-twoslash';
-import { type DefaultTheme, defineConfig } from 'vitepress';
+import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
 import { twoslashCompilerOptions } from './twoslash.js';
 
@@ -57,10 +57,28 @@ function sourceSidebar(): DefaultTheme.SidebarItem[] {
   }
 }
 
-/** A small key-and-cookie mark, inline so the site never requests a missing favicon. */
-const FAVICON = `data:image/svg+xml,${encodeURIComponent(
-  readFileSync(join(here, 'favicon.svg'), 'utf8'),
-)}`;
+/** A small cookie mark, inline in every page's head so no request is needed for it. */
+const FAVICON_SVG = readFileSync(join(here, 'favicon.svg'), 'utf8');
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}`;
+
+/**
+ * In `vitepress dev` the head is filled in by script, after the browser has
+ * already asked for /favicon.ico: answer that request too, so the dev server
+ * shows no 404 in the console either.
+ */
+/** A Vite plugin as VitePress's own Vite (not the root one vitest uses) types it. */
+type VitePlugin = NonNullable<NonNullable<UserConfig['vite']>['plugins']>[number];
+
+const faviconInDev: VitePlugin = {
+  name: 'book:favicon-in-dev',
+  configureServer(server) {
+    server.middlewares.use((req, res, next) => {
+      if (req.url !== '/favicon.ico') return next();
+      res.setHeader('content-type', 'image/svg+xml');
+      res.end(FAVICON_SVG);
+    });
+  },
+};
 
 const bookSidebar: DefaultTheme.SidebarItem[] = [
   {
@@ -137,6 +155,7 @@ export default withMermaid(
       languageAlias: { txt: 'text' },
     },
     vite: {
+      plugins: [faviconInDev],
       optimizeDeps: { include: ['mermaid'] },
       server: { port: 5173, strictPort: false },
     },
