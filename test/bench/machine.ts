@@ -5,8 +5,12 @@
  * something than about the contenders. So around every measured window we
  * read the kernel's CPU counters and subtract what the bench itself used
  * (the server, the load generator, and Redis / MariaDB, which serve the
- * store contenders); what remains is foreign load, and a window with too
- * much of it is measured again.
+ * store contenders); what remains is foreign load, recorded with every
+ * sample so a reader can see how quiet the machine was.
+ *
+ * One kind of interference stays invisible from inside: on a virtual
+ * machine, the host may be busy with other guests. That is why the runner
+ * interleaves contenders in short turns rather than trusting any one window.
  *
  * Linux only (/proc); elsewhere the check is skipped and reported as such.
  *

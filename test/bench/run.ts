@@ -9,14 +9,16 @@
  * - every server is started, primed (one session per connection) and
  *   warmed up once, so the JIT has compiled the hot path; afterwards only
  *   one server at a time receives load, the others sit idle;
- * - contenders are interleaved round by round (A B C … C B A …), and the
- *   reported figure is the median over rounds; ratios are computed round
- *   by round, then their median taken.
+ * - each round gives every contender `BENCH_DURATION` seconds per workload,
+ *   cut into short turns taken in alternation (A B C, C B A, …), so a
+ *   disturbance of the machine lands on all of them alike;
+ * - the reported figure is the median over rounds; ratios are computed
+ *   round by round, then their median taken.
  *
  * Knobs (environment variables):
- *   BENCH_ROUNDS=5  BENCH_DURATION=3 (s)  BENCH_WARMUP=2 (s, once)  BENCH_REWARM=0.5 (s, per window)
- *   BENCH_MAX_FOREIGN=0.15 (cores used by other processes before a window is redone)
- *   BENCH_ATTEMPTS=4  BENCH_CONNECTIONS=20  BENCH_CONTENDERS=port,koa-session  BENCH_WORKLOADS=change,read
+ *   BENCH_ROUNDS=5  BENCH_DURATION=3 (s per round)  BENCH_SLICE=0.5 (s per turn)
+ *   BENCH_WARMUP=2 (s, once per server)  BENCH_CONNECTIONS=20
+ *   BENCH_CONTENDERS=port,koa-session  BENCH_WORKLOADS=change,read
  *   BENCH_OUT=test/bench/results/latest.json  BENCH_ALT_SRC=/tmp/copy-of-src (adds `port-alt`)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -72,11 +74,11 @@ export const config = {
   rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 5)),
   duration: numberFromEnv('BENCH_DURATION', 3),
   warmup: numberFromEnv('BENCH_WARMUP', 2),
-  rewarm: numberFromEnv('BENCH_REWARM', 0.5),
-  /** A window in which other processes used more cores than this is measured again… */
-  maxForeign: numberFromEnv('BENCH_MAX_FOREIGN', 0.15),
-  /** …up to this many times in all; then the least disturbed attempt is kept. */
-  attempts: Math.round(numberFromEnv('BENCH_ATTEMPTS', 4)),
+  /** Length of one turn, s: each round's duration is split into turns of this size. */
+  slice: numberFromEnv('BENCH_SLICE', 0.5),
+  get slices(): number {
+    return Math.max(1, Math.round(this.duration / this.slice));
+  },
   connections: Math.round(numberFromEnv('BENCH_CONNECTIONS', 20)),
   contenders: listFromEnv<ContenderName>(
     'BENCH_CONTENDERS',
@@ -196,20 +198,23 @@ export interface LoadResult {
   requests: number;
   errors: number;
   non2xx: number;
+  /** Seconds the load actually ran. */
+  seconds: number;
 }
 
 /**
  * Drive `url` for `seconds` with one persistent connection per cookie, each
  * replaying the cookie it was primed with, as a browser that keeps one
  * session would. Latencies are recorded here at full resolution (autocannon's
- * own histogram rounds to whole milliseconds).
+ * own histogram rounds to whole milliseconds); pass `latencies` to collect
+ * them across several calls.
  */
 export function load(
   url: string,
   cookies: readonly string[],
   seconds: number,
+  latencies: number[] = [],
 ): Promise<LoadResult> {
-  const latencies: number[] = [];
   let next = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -231,6 +236,7 @@ export function load(
           requests: result['2xx'],
           errors: result.errors + result.timeouts,
           non2xx: result.non2xx,
+          seconds: result.duration,
         });
       },
     );
@@ -239,6 +245,27 @@ export function load(
     });
   });
 }
+
+/** What a contender accumulates over the slices of one round. */
+interface Tally {
+  requests: number;
+  errors: number;
+  non2xx: number;
+  seconds: number;
+  serverMicros: number;
+  foreignCoreSeconds: number;
+  latencies: number[];
+}
+
+const emptyTally = (): Tally => ({
+  requests: 0,
+  errors: 0,
+  non2xx: 0,
+  seconds: 0,
+  serverMicros: 0,
+  foreignCoreSeconds: 0,
+  latencies: [],
+});
 
 // ---------------------------------------------------------------------------
 // Services
@@ -342,38 +369,50 @@ async function main() {
     }
 
     for (let round = 0; round < config.rounds; round++) {
-      for (const contender of roundOrder(contenders, round)) {
-        const { server, cookies } = servers.get(contender)!;
-        for (const workload of roundOrder(config.workloads, round)) {
-          const url = `${server.url}/${workload}`;
-          let sample: Sample | undefined;
-          for (let attempt = 1; attempt <= config.attempts; attempt++) {
-            // A short burst first: an idle process needs a moment to be hot again.
-            await load(url, cookies, config.rewarm);
+      for (const workload of roundOrder(config.workloads, round)) {
+        // The round's time is cut into short slices, and the contenders take
+        // turns slice by slice (A B C, C B A, A B C …). Whatever disturbs the
+        // machine for a second or two then hits every contender alike.
+        const tallies = new Map(contenders.map((c) => [c, emptyTally()]));
+        for (let slice = 0; slice < config.slices; slice++) {
+          for (const contender of roundOrder(roundOrder(contenders, round), slice)) {
+            const { server, cookies } = servers.get(contender)!;
+            const tally = tallies.get(contender)!;
             const machineBefore = snapshot();
             const before = await serverClock(server.url);
-            const result = await load(url, cookies, config.duration);
+            const result = await load(
+              `${server.url}/${workload}`,
+              cookies,
+              config.duration / config.slices,
+              tally.latencies,
+            );
             const after = await serverClock(server.url);
             const serverMicros = after.cpuMicros - before.cpuMicros;
             const foreign = foreignCores(machineBefore, snapshot(), serverMicros);
-            const candidate: Sample = {
-              round,
-              contender,
-              workload,
-              ...result,
-              cpuMicrosPerRequest: result.requests ? serverMicros / result.requests : 0,
-              foreignCores: Math.round(foreign * 100) / 100,
-              attempts: attempt,
-            };
-            // Keep the least disturbed attempt; stop as soon as one is quiet.
-            if (!sample || !(candidate.foreignCores! >= sample.foreignCores!)) sample = candidate;
-            if (!(foreign > config.maxForeign)) break;
-            console.log(
-              `        ${contender} ${workload}: other processes used ${foreign.toFixed(2)} cores, measuring again`,
-            );
-            await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+            tally.requests += result.requests;
+            tally.errors += result.errors;
+            tally.non2xx += result.non2xx;
+            tally.seconds += result.seconds;
+            tally.serverMicros += serverMicros;
+            tally.foreignCoreSeconds += foreign * result.seconds;
           }
-          if (!sample) throw new Error('no sample');
+        }
+        for (const contender of contenders) {
+          const tally = tallies.get(contender)!;
+          const sorted = Float64Array.from(tally.latencies).sort();
+          const sample: Sample = {
+            round,
+            contender,
+            workload,
+            rps: tally.requests / tally.seconds,
+            p50: percentile(sorted, 50),
+            p99: percentile(sorted, 99),
+            requests: tally.requests,
+            errors: tally.errors,
+            non2xx: tally.non2xx,
+            cpuMicrosPerRequest: tally.requests ? tally.serverMicros / tally.requests : 0,
+            foreignCores: Math.round((tally.foreignCoreSeconds / tally.seconds) * 100) / 100,
+          };
           samples.push(sample);
           console.log(
             `round ${round + 1}/${config.rounds}  ${contender.padEnd(15)} ${workload.padEnd(6)} ` +

@@ -20,10 +20,8 @@ export interface Sample {
   requests: number;
   errors: number;
   non2xx: number;
-  /** Cores' worth of CPU other processes used during the window (NaN: unknown). */
+  /** Cores' worth of CPU other processes used, on average, while it was measured (NaN: unknown). */
   foreignCores?: number;
-  /** How many times the window was measured before it was quiet enough. */
-  attempts?: number;
 }
 
 /** The middle value (mean of the two middle ones for an even count). */
