@@ -9,6 +9,7 @@ import {
   type MicroResults,
   type ProfileResults,
   renderChart,
+  renderExperiment,
   renderMicro,
   renderProfile,
   renderResults,
@@ -190,5 +191,58 @@ describe('renderProfile and renderMicro', () => {
     const markdown = renderMicro(micro);
     expect(markdown).toContain('| this port, cookie sessions | 32.0 |');
     expect(markdown).toContain('port costs 1/1.25 of koa-session (**1.25×** as fast)');
+  });
+});
+
+describe('renderExperiment', () => {
+  it('lines up the HTTP ratios and the in-process speed-ups of the patched port', () => {
+    const http: BenchResults = {
+      ...results,
+      ratios: [
+        {
+          workload: 'read',
+          a: 'port',
+          b: 'koa-session',
+          median: 1.05,
+          min: 1,
+          max: 1.1,
+          rounds: 5,
+          cpuMedian: 1,
+        },
+        {
+          workload: 'read',
+          a: 'port-alt',
+          b: 'koa-session',
+          median: 1.3,
+          min: 1.2,
+          max: 1.4,
+          rounds: 5,
+          cpuMedian: 1,
+        },
+        {
+          workload: 'read',
+          a: 'port-alt',
+          b: 'port',
+          median: 1.24,
+          min: 1.1,
+          max: 1.3,
+          rounds: 5,
+          cpuMedian: 1,
+        },
+      ],
+    };
+    const micro: MicroResults = {
+      meta: { date: '2025-01-02T00:00:00Z', node: 'v20.0.0', rounds: 5, iterations: 10 },
+      rows: [],
+      speedups: [{ workload: 'read', a: 'port-alt', b: 'port', speedup: 1.5 }],
+    };
+    const lines = renderExperiment(http, micro).split('\n');
+    expect(lines[0]).toBe(
+      '| lens | workload | port vs koa-session | patched port vs koa-session | patched port vs port |',
+    );
+    expect(lines[2]).toBe(
+      '| HTTP, req/s | session read, unchanged | 1.05× (1.00–1.10) | 1.30× (1.20–1.40) | 1.24× (1.10–1.30) |',
+    );
+    expect(lines[3]).toBe('| in process, CPU/request | session read, unchanged | – | – | 1.50× |');
   });
 });

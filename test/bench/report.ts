@@ -194,6 +194,52 @@ export function renderMicro(micro: MicroResults): string {
   return out.join('\n');
 }
 
+/**
+ * An experiment (`npm run bench:experiment`): the patched port (`port-alt`)
+ * against koa-session and against the port as it is, through both lenses.
+ */
+export function renderExperiment(http?: BenchResults, micro?: MicroResults): string {
+  const pairs = [
+    ['port', 'koa-session'],
+    ['port-alt', 'koa-session'],
+    ['port-alt', 'port'],
+  ] as const;
+  const names: Record<string, string> = {
+    port: 'port',
+    'port-alt': 'patched port',
+    'koa-session': 'koa-session',
+  };
+  const workloads = [
+    ...new Set([...(http?.ratios ?? []), ...(micro?.speedups ?? [])].map((r) => r.workload)),
+  ];
+  const out = [
+    `| lens | workload | ${pairs.map(([a, b]) => `${names[a]} vs ${names[b]}`).join(' | ')} |`,
+    `| --- | --- | ${pairs.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const workload of workloads) {
+    if (http) {
+      const cells = pairs.map(([a, b]) => {
+        const r = http.ratios.find((x) => x.workload === workload && x.a === a && x.b === b);
+        return r ? `${fixed(r.median, 2)}× (${fixed(r.min, 2)}–${fixed(r.max, 2)})` : '–';
+      });
+      out.push(`| HTTP, req/s | ${workloadLabel(workload)} | ${cells.join(' | ')} |`);
+    }
+    if (micro) {
+      const cells = pairs.map(([a, b]) => {
+        const r = micro.speedups.find((x) => x.workload === workload && x.a === a && x.b === b);
+        return r ? `${fixed(r.speedup, 2)}×` : '–';
+      });
+      out.push(`| in process, CPU/request | ${workloadLabel(workload)} | ${cells.join(' | ')} |`);
+    }
+  }
+  const when = http?.meta.date ?? micro?.meta.date ?? '';
+  out.push(
+    '',
+    `<small>From \`npm run bench:experiment\` (${when.slice(0, 10)}). HTTP: median of per-round ratios of req/s, lowest and highest round in brackets${http ? `, ${http.meta.config.rounds} rounds` : ''}. In process: ratio of the lowest CPU time per request.</small>`,
+  );
+  return out.join('\n');
+}
+
 // ---------------------------------------------------------------------------
 // SVG
 
@@ -297,6 +343,17 @@ function main() {
   if (existsSync(microFile)) {
     const micro = JSON.parse(readFileSync(microFile, 'utf8')) as MicroResults;
     chapter = replaceBetweenMarkers(chapter, 'micro', renderMicro(micro));
+  }
+  const experimentFile = path.join(root, 'test/bench/results/experiment-fast-signed-read.json');
+  const experimentMicroFile = experimentFile.replace(/\.json$/, '-micro.json');
+  if (existsSync(experimentFile) || existsSync(experimentMicroFile)) {
+    const read = <T>(file: string) =>
+      existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+    chapter = replaceBetweenMarkers(
+      chapter,
+      'experiment',
+      renderExperiment(read<BenchResults>(experimentFile), read<MicroResults>(experimentMicroFile)),
+    );
   }
   writeFileSync(CHAPTER, chapter);
   console.log(`updated ${path.relative(root, CHAPTER)} and ${path.relative(root, CHART)}`);
