@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformerTwoslash } from '@shikijs/vitepress-twoslash';
 import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
-import { withMermaid } from 'vitepress-plugin-mermaid';
+import { MermaidMarkdown } from 'vitepress-plugin-mermaid';
 import { twoslashCompilerOptions } from './twoslash.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -124,64 +124,66 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
   },
 ];
 
-export default withMermaid(
-  defineConfig({
-    title: 'koa-session, annotated',
-    description:
-      'How web sessions really work: a literate TypeScript port of koa-session 7.0.2, with the book, the source and the proof.',
-    lang: 'en-GB',
-    srcDir: '..',
-    srcExclude: excludedAtRoot(),
-    rewrites(page) {
-      if (page.startsWith('chapters/')) return page.slice('chapters/'.length);
-      if (page.startsWith('docs/')) return page.slice('docs/'.length);
-      return page;
+export default defineConfig({
+  title: 'koa-session, annotated',
+  description:
+    'How web sessions really work: a literate TypeScript port of koa-session 7.0.2, with the book, the source and the proof.',
+  lang: 'en-GB',
+  srcDir: '..',
+  srcExclude: excludedAtRoot(),
+  rewrites(page) {
+    if (page.startsWith('chapters/')) return page.slice('chapters/'.length);
+    if (page.startsWith('docs/')) return page.slice('docs/'.length);
+    return page;
+  },
+  outDir: './.vitepress/dist',
+  cacheDir: './.vitepress/cache',
+  cleanUrls: false,
+  lastUpdated: false,
+  // A dead internal link fails the build: that is how the book stays honest.
+  ignoreDeadLinks: false,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: FAVICON }]],
+  markdown: {
+    // vitepress-plugin-mermaid turns ```mermaid blocks into <Mermaid>; the
+    // component itself is ours (theme/Mermaid.ts, registered in theme/index.ts).
+    config(md) {
+      MermaidMarkdown(md, { class: 'mermaid' });
     },
-    outDir: './.vitepress/dist',
-    cacheDir: './.vitepress/cache',
-    cleanUrls: false,
-    lastUpdated: false,
-    // A dead internal link fails the build: that is how the book stays honest.
-    ignoreDeadLinks: false,
-    head: [['link', { rel: 'icon', type: 'image/svg+xml', href: FAVICON }]],
-    markdown: {
-      theme: { light: 'github-light', dark: 'github-dark' },
-      codeTransformers: [
-        transformerTwoslash({
-          // Type errors in a sample fail the build (see ./twoslash.ts for the options).
-          twoslashOptions: { compilerOptions: twoslashCompilerOptions },
-        }),
-      ],
-      languageAlias: { txt: 'text' },
-    },
-    vite: {
-      plugins: [faviconInDev],
-      optimizeDeps: { include: ['mermaid'] },
-      server: { port: 5173, strictPort: false },
-    },
-    mermaid: {},
-    themeConfig: {
-      logo: { src: FAVICON, alt: '' },
-      nav: [
-        { text: 'Book', link: '/' },
-        { text: 'API', link: '/api/' },
-        { text: 'Source', link: '/source/' },
-      ],
-      sidebar: [
-        ...bookSidebar,
-        {
-          text: 'API reference',
-          collapsed: true,
-          items: [{ text: 'Overview', link: '/api/' }, ...apiSidebar()],
-        },
-        { text: 'Annotated source', collapsed: true, items: sourceSidebar() },
-      ],
-      search: { provider: 'local' },
-      outline: { level: [2, 3] },
-      docFooter: { prev: 'Previous', next: 'Next' },
-      footer: {
-        message: 'Every claim in this book is backed by a test in test/.',
+    theme: { light: 'github-light', dark: 'github-dark' },
+    codeTransformers: [
+      transformerTwoslash({
+        // Type errors in a sample fail the build (see ./twoslash.ts for the options).
+        twoslashOptions: { compilerOptions: twoslashCompilerOptions },
+      }),
+    ],
+    languageAlias: { txt: 'text' },
+  },
+  vite: {
+    plugins: [faviconInDev],
+    optimizeDeps: { include: ['mermaid'] },
+    server: { port: 5173, strictPort: false },
+  },
+  themeConfig: {
+    logo: { src: FAVICON, alt: '' },
+    nav: [
+      { text: 'Book', link: '/' },
+      { text: 'API', link: '/api/' },
+      { text: 'Source', link: '/source/' },
+    ],
+    sidebar: [
+      ...bookSidebar,
+      {
+        text: 'API reference',
+        collapsed: true,
+        items: [{ text: 'Overview', link: '/api/' }, ...apiSidebar()],
       },
+      { text: 'Annotated source', collapsed: true, items: sourceSidebar() },
+    ],
+    search: { provider: 'local' },
+    outline: { level: [2, 3] },
+    docFooter: { prev: 'Previous', next: 'Next' },
+    footer: {
+      message: 'Every claim in this book is backed by a test in test/.',
     },
-  }),
-);
+  },
+});
