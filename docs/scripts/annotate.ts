@@ -117,7 +117,7 @@ export function sections(source: string): Section[] {
   };
   const startSection = (prose: string) => {
     flush();
-    current = { prose, code: '', codeLine: 0, regions: pendingRegions };
+    current = { prose: prose.trim(), code: '', codeLine: 0, regions: pendingRegions };
     pendingRegions = [];
   };
 
