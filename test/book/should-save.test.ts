@@ -163,8 +163,8 @@ function showDecision(decision: string): string {
 }
 
 function describeOptions(options: SessionOptions): string {
-  const parts = Object.entries(options).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
-  return parts.length ? `\`{ ${parts.join(', ')} }\`` : 'defaults';
+  const parts = Object.entries(options).map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``);
+  return parts.length ? parts.join('<br>') : 'defaults';
 }
 
 /** Run one row against `impl`; report the decision (port only) and whether a cookie was sent. */
@@ -195,7 +195,7 @@ async function runRow(row: Row, impl: Impl) {
 describe('the truth table of _shouldSaveSession', () => {
   it('every row behaves as the chapter says, in the port and in koa-session 7.0.2', async () => {
     const lines = [
-      '| # | the session when the request ends | options | `_shouldSaveSession` says | `Set-Cookie` sent | same in koa-session 7.0.2 |',
+      '| # | the session when the request ends | options | `_shouldSaveSession` says | cookie sent | 7.0.2 agrees |',
       '| --: | --- | --- | --- | :-: | :-: |',
     ];
     let n = 0;
