@@ -75,6 +75,19 @@ export interface MachineSnapshot {
 
 const pids = servicePids();
 
+/** CPU time used so far by the processes named `name` (e.g. `redis-server`), µs. */
+export function serviceCpuMicros(name: string): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) total += processCpuMicros(pid);
+    } catch {
+      // Gone: nothing to add.
+    }
+  }
+  return total;
+}
+
 export function snapshot(): MachineSnapshot {
   let busyMicros = Number.NaN;
   try {
