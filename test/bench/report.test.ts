@@ -13,7 +13,9 @@ import {
   renderMicro,
   renderProfile,
   renderResults,
+  renderStoreCalls,
   replaceBetweenMarkers,
+  type StoreCallResults,
 } from './report.js';
 import type { Summary } from './stats.js';
 
@@ -244,5 +246,25 @@ describe('renderExperiment', () => {
       '| HTTP, req/s | session read, unchanged | 1.05× (1.00–1.10) | 1.30× (1.20–1.40) | 1.24× (1.10–1.30) |',
     );
     expect(lines[3]).toBe('| in process, CPU/request | session read, unchanged | – | – | 1.50× |');
+  });
+});
+
+describe('renderStoreCalls', () => {
+  it('shows client CPU, database CPU and wall time per call, and compares the Redis stores', () => {
+    const calls: StoreCallResults = {
+      meta: { date: '2025-01-02T00:00:00Z', node: 'v20.0.0', rounds: 4, batches: 10, inFlight: 20 },
+      rows: [
+        { store: 'RedisStore', op: 'get', clientMicros: 16, serverMicros: 10, wallMicros: 40 },
+        { store: 'RedisStore', op: 'set', clientMicros: 24, serverMicros: 12, wallMicros: 57 },
+        { store: 'koa-redis', op: 'get', clientMicros: 24, serverMicros: 10, wallMicros: 67 },
+        { store: 'koa-redis', op: 'set', clientMicros: 30, serverMicros: 12, wallMicros: 83 },
+      ],
+    };
+    const markdown = renderStoreCalls(calls);
+    expect(markdown).toContain('| RedisStore | 16.0 | 10.0 | 40.0 | 24.0 | 12.0 | 57.0 |');
+    expect(markdown).toContain(
+      '1.50× less client CPU than koa-redis per `get` and 1.25× less per `set`',
+    );
+    expect(markdown).toContain('4 interleaved rounds of 200 calls');
   });
 });

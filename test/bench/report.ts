@@ -240,6 +240,50 @@ export function renderExperiment(http?: BenchResults, micro?: MicroResults): str
   return out.join('\n');
 }
 
+export interface StoreCallResults {
+  meta: { date: string; node: string; rounds: number; batches: number; inFlight: number };
+  rows: Array<{
+    store: string;
+    op: string;
+    clientMicros: number;
+    serverMicros: number;
+    wallMicros: number;
+  }>;
+}
+
+/** One store call's cost: client CPU, database CPU and wall time, per store and call. */
+export function renderStoreCalls(calls: StoreCallResults): string {
+  const stores = [...new Set(calls.rows.map((r) => r.store))];
+  const get = (store: string, op: string) =>
+    calls.rows.find((r) => r.store === store && r.op === op);
+  const cells = (store: string, op: string) => {
+    const r = get(store, op);
+    return r
+      ? [fixed(r.clientMicros, 1), fixed(r.serverMicros, 1), fixed(r.wallMicros, 1)]
+      : ['–', '–', '–'];
+  };
+  const out = [
+    '| store | `get`: client CPU µs | database CPU µs | wall µs | `set`: client CPU µs | database CPU µs | wall µs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...stores.map((s) => `| ${s} | ${[...cells(s, 'get'), ...cells(s, 'set')].join(' | ')} |`),
+  ];
+  const ours = get('RedisStore', 'get');
+  const theirs = get('koa-redis', 'get');
+  const oursSet = get('RedisStore', 'set');
+  const theirsSet = get('koa-redis', 'set');
+  if (ours && theirs && oursSet && theirsSet) {
+    out.push(
+      '',
+      `RedisStore spends ${fixed(theirs.clientMicros / ours.clientMicros, 2)}× less client CPU than koa-redis per \`get\` and ${fixed(theirsSet.clientMicros / oursSet.clientMicros, 2)}× less per \`set\`, for the same single command.`,
+    );
+  }
+  out.push(
+    '',
+    `<small>From \`npm run bench:stores\` (${calls.meta.date.slice(0, 10)}, Node ${calls.meta.node}): ${calls.meta.inFlight} calls in flight, ${calls.meta.rounds} interleaved rounds of ${calls.meta.batches * calls.meta.inFlight} calls per store and call. Client CPU: lowest round; database CPU: mean, from /proc (10 ms ticks); wall: median.</small>`,
+  );
+  return out.join('\n');
+}
+
 // ---------------------------------------------------------------------------
 // SVG
 
@@ -343,6 +387,11 @@ function main() {
   if (existsSync(microFile)) {
     const micro = JSON.parse(readFileSync(microFile, 'utf8')) as MicroResults;
     chapter = replaceBetweenMarkers(chapter, 'micro', renderMicro(micro));
+  }
+  const storesFile = path.join(root, 'test/bench/results/store-calls.json');
+  if (existsSync(storesFile)) {
+    const calls = JSON.parse(readFileSync(storesFile, 'utf8')) as StoreCallResults;
+    chapter = replaceBetweenMarkers(chapter, 'stores', renderStoreCalls(calls));
   }
   const experimentFile = path.join(root, 'test/bench/results/experiment-fast-signed-read.json');
   const experimentMicroFile = experimentFile.replace(/\.json$/, '-micro.json');
