@@ -257,6 +257,19 @@ describe.each<Impl>(['port', 'upstream'])('saving decisions (%s)', (impl) => {
     expect(store.calls.map((c) => c.op)).toEqual(['get', 'set']);
   });
 
+  it("renew never re-sends a maxAge 'session' cookie: there is no _expire to measure", async () => {
+    const clock = freezeClock();
+    const browser = new Browser(
+      bookApp(impl, { renew: true, maxAge: 'session' }, (ctx) => {
+        if (ctx.path === '/count') countViews(ctx, noop);
+        ctx.body ??= `views: ${ctx.session!.views}`;
+      }),
+    );
+    await browser.get('/count');
+    clock.advance(30 * 86_400_000);
+    expect((await browser.get('/read')).setCookie).toEqual([]);
+  });
+
   it('assigning maxAge saves with the new lifetime even though nothing else changed', async () => {
     const clock = freezeClock();
     const browser = new Browser(
