@@ -6,9 +6,9 @@
  * The method, in short (the long version is chapters/12-performance.md):
  * - each contender is its own server process; this process only generates
  *   load (autocannon), so the two never fight over one event loop;
- * - every server is started, primed (one session per connection) and
- *   warmed up once, so the JIT has compiled the hot path; afterwards only
- *   one server at a time receives load, the others sit idle;
+ * - every round starts fresh server processes; each is primed (one session
+ *   per connection) and warmed up so the JIT has compiled the hot path;
+ *   afterwards only one server at a time receives load, the others sit idle;
  * - each round gives every contender `BENCH_DURATION` seconds per workload,
  *   cut into short turns taken in alternation (A B C, C B A, …), so a
  *   disturbance of the machine lands on all of them alike;
@@ -17,7 +17,7 @@
  *
  * Knobs (environment variables):
  *   BENCH_ROUNDS=5  BENCH_DURATION=3 (s per round)  BENCH_SLICE=0.5 (s per turn)
- *   BENCH_WARMUP=2 (s, once per server)  BENCH_CONNECTIONS=20
+ *   BENCH_WARMUP=1.5 (s per workload, per server and round)  BENCH_CONNECTIONS=20
  *   BENCH_CONTENDERS=port,koa-session  BENCH_WORKLOADS=change,read
  *   BENCH_OUT=test/bench/results/latest.json  BENCH_ALT_SRC=/tmp/copy-of-src (adds `port-alt`)
  */
@@ -73,7 +73,7 @@ function listFromEnv<T extends string>(name: string, all: readonly T[]): T[] {
 export const config = {
   rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 5)),
   duration: numberFromEnv('BENCH_DURATION', 3),
-  warmup: numberFromEnv('BENCH_WARMUP', 2),
+  warmup: numberFromEnv('BENCH_WARMUP', 1.5),
   /** Length of one turn, s: each round's duration is split into turns of this size. */
   slice: numberFromEnv('BENCH_SLICE', 0.5),
   get slices(): number {
@@ -354,21 +354,22 @@ async function main() {
   const samples: Sample[] = [];
   const servers = new Map<ContenderName, { server: Server; cookies: string[] }>();
   try {
-    // Start, prime and warm every contender once. They then stay up, but
-    // idle: only the contender being measured ever receives load.
-    for (const contender of contenders) {
-      const server = await startServer(contender);
-      servers.set(contender, { server, cookies: [] });
-      const cookies = await primeCookies(server.url, config.connections);
-      servers.set(contender, { server, cookies });
-      await checkWorkloads(contender, server.url, cookies[0] as string);
-      for (const workload of config.workloads) {
-        await load(`${server.url}/${workload}`, cookies, config.warmup);
-      }
-      console.log(`ready   ${contender.padEnd(15)} ${server.url}`);
-    }
-
     for (let round = 0; round < config.rounds; round++) {
+      // Fresh processes every round: how well V8 happens to compile a hot
+      // path varies a little from one process to the next, and a median
+      // over rounds should cover that variation rather than freeze one draw.
+      // Each server is started, primed and warmed up; then they sit idle
+      // until their turn; only one of them ever receives load at a time.
+      for (const contender of roundOrder(contenders, round)) {
+        const server = await startServer(contender);
+        servers.set(contender, { server, cookies: [] });
+        const cookies = await primeCookies(server.url, config.connections);
+        servers.set(contender, { server, cookies });
+        await checkWorkloads(contender, server.url, cookies[0] as string);
+        for (const workload of config.workloads) {
+          await load(`${server.url}/${workload}`, cookies, config.warmup);
+        }
+      }
       for (const workload of roundOrder(config.workloads, round)) {
         // The round's time is cut into short slices, and the contenders take
         // turns slice by slice (A B C, C B A, A B C …). Whatever disturbs the
@@ -424,6 +425,8 @@ async function main() {
           );
         }
       }
+      for (const { server } of servers.values()) await stopServer(server);
+      servers.clear();
     }
   } finally {
     for (const { server } of servers.values()) await stopServer(server);
@@ -437,7 +440,7 @@ async function main() {
       pairedRatio(samples, workload, 'port+redis', 'port+koa-redis'),
       pairedRatio(samples, workload, 'port', 'floor'),
       pairedRatio(samples, workload, 'port-alt', 'koa-session'),
-      pairedRatio(samples, workload, 'port-alt', 'port'),
+      pairedRatio(samples, workload, 'port', 'port-alt'),
     ].filter((r) => r !== undefined),
   );
 
