@@ -3,7 +3,13 @@
  * prints can be checked against arithmetic done by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, frameLabel, shortUrl, summariseProfile } from './cpuprofile.js';
+import {
+  CATEGORIES,
+  type CpuProfile,
+  frameLabel,
+  shortUrl,
+  summariseProfile,
+} from './cpuprofile.js';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({
   functionName,
@@ -54,7 +60,7 @@ describe('summariseProfile', () => {
     expect(byName).toEqual({
       'HMAC-SHA1 sign/verify (keygrip, tsscmp)': 200,
       'session logic (koa-session / port)': 100,
-      'JSON parse/stringify': 100,
+      'encode, decode, hash (JSON, base64, CRC-32)': 100,
       'garbage collection': 100,
     });
   });
@@ -76,13 +82,25 @@ describe('summariseProfile', () => {
     expect(inclusive['(root)']).toBeUndefined();
   });
 
+  it('can keep several windows, as when contenders take turns', () => {
+    // Samples at 1000 (idle) and 1300 (digest) only.
+    const two = summariseProfile(profile, {
+      windows: [
+        { from: 950, to: 1_050 },
+        { from: 1_250, to: 1_350 },
+      ],
+    });
+    expect(two.totalMicros).toBe(200);
+    expect(two.busyMicros).toBe(100);
+  });
+
   it('keeps only the samples inside a time window', () => {
     // Sample timestamps: 1000, 1100, …, 1600; keep 1200–1400 (samples 2, 3, 4).
     const window = summariseProfile(profile, { from: 1_200, to: 1_400 });
     expect(window.totalMicros).toBe(300);
     expect(window.categories.map((c) => c.label)).toEqual([
       'HMAC-SHA1 sign/verify (keygrip, tsscmp)',
-      'JSON parse/stringify',
+      'encode, decode, hash (JSON, base64, CRC-32)',
     ]);
   });
 });
@@ -98,5 +116,29 @@ describe('labels', () => {
   it('names anonymous functions and shows 1-based lines', () => {
     expect(frameLabel(frame('', 'file:///x/src/a.ts', 0))).toBe('(anonymous) (src/a.ts:1)');
     expect(frameLabel(frame('writev'))).toBe('writev');
+  });
+});
+
+describe('categories', () => {
+  const categoryOf = (functionName: string, url: string) =>
+    CATEGORIES.find((c) => c.test(frame(functionName, url)))?.name;
+
+  it('counts the codec functions of both libraries as encode/decode/hash, since V8 inlines JSON into them', () => {
+    const codec = 'encode, decode, hash (JSON, base64, CRC-32)';
+    expect(categoryOf('hash', 'file:///w/src/util.ts')).toBe(codec);
+    expect(categoryOf('decode', 'file:///w/node_modules/koa-session/dist/esm/util.js')).toBe(codec);
+    expect(categoryOf('crc32', 'node:zlib')).toBe(codec);
+  });
+
+  it('keeps the rest of the session code, zod and the cookie library apart', () => {
+    expect(categoryOf('commit', 'file:///w/src/context.ts')).toBe(
+      'session logic (koa-session / port)',
+    );
+    expect(categoryOf('parse', 'file:///w/node_modules/zod/v3/types.js')).toBe(
+      'zod wrappers (koa-session options)',
+    );
+    expect(categoryOf('Cookie', 'file:///w/node_modules/cookies/index.js')).toBe(
+      'cookie parsing/serialising (cookies)',
+    );
   });
 });

@@ -47,19 +47,17 @@ export const CATEGORIES: ReadonlyArray<{ name: string; test: (frame: CallFrame) 
   },
   { name: 'zod wrappers (koa-session options)', test: (f) => f.url.includes('/zod/') },
   {
-    name: 'CRC-32 hashing',
-    test: (f) => f.url.includes('/crc/') || (f.functionName === 'crc32' && f.url === 'node:zlib'),
-  },
-  {
-    name: 'JSON parse/stringify',
-    test: (f) => f.url === '' && (f.functionName === 'parse' || f.functionName === 'stringify'),
-  },
-  {
-    name: 'base64 and Buffer',
+    // JSON.stringify and friends are usually inlined into their caller, so
+    // the codec functions themselves (util.js / util.ts) count here too.
+    name: 'encode, decode, hash (JSON, base64, CRC-32)',
     test: (f) =>
+      f.url.includes('/crc/') ||
+      (f.functionName === 'crc32' && f.url === 'node:zlib') ||
+      (f.url === '' && (f.functionName === 'parse' || f.functionName === 'stringify')) ||
       f.url === 'node:buffer' ||
       f.url === 'node:internal/buffer' ||
-      f.functionName === 'base64Slice',
+      f.functionName === 'base64Slice' ||
+      /\/(koa-session\/dist\/esm|src)\/util\.(js|ts)$/.test(f.url),
   },
   { name: 'cookie parsing/serialising (cookies)', test: (f) => f.url.includes('/cookies/') },
   {
@@ -137,9 +135,11 @@ export interface SummaryOptions {
   top?: number;
   /** Requests served in the window, to express times per request. */
   requests?: number;
-  /** Only count samples taken in [from, to] (µs, the profile's own clock). */
+  /** Only count samples taken in [from, to] (µs, the profile's own clock)… */
   from?: number;
   to?: number;
+  /** …or in any of these windows. */
+  windows?: ReadonlyArray<{ from: number; to: number }>;
 }
 
 export function summariseProfile(
@@ -157,13 +157,15 @@ export function summariseProfile(
   const typical = sortedDeltas[sortedDeltas.length >> 1] ?? 0;
   const weight = (i: number) => Math.max(0, deltas[i + 1] ?? typical);
 
-  const from = options.from ?? Number.NEGATIVE_INFINITY;
-  const to = options.to ?? Number.POSITIVE_INFINITY;
+  const windows = options.windows ?? [
+    { from: options.from ?? Number.NEGATIVE_INFINITY, to: options.to ?? Number.POSITIVE_INFINITY },
+  ];
+  const inWindow = (t: number) => windows.some((w) => t >= w.from && t <= w.to);
   const selfById = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     at += deltas[i] ?? 0;
-    if (at < from || at > to) return;
+    if (!inWindow(at)) return;
     selfById.set(id, (selfById.get(id) ?? 0) + weight(i));
   });
 

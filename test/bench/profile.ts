@@ -2,11 +2,12 @@
  * `npm run bench:profile`: find where a cookie-session request spends its
  * time, in koa-session 7.0.2 and in this port, from real CPU profiles.
  *
- * For each contender and workload: start the server under
- * `node --cpu-prof`, prime and warm it up, note the time, drive load,
- * note the time again, stop it (the profile is written on exit), then
- * summarise only the samples taken between the two notes — start-up and
- * JIT warm-up would otherwise blur the picture. The summaries go to
+ * For each workload: start one server per contender under
+ * `node --cpu-prof`, prime and warm them up, then let them take turns under
+ * load (half a second each, alternating, as in the bench), noting the
+ * server's clock around every turn. Stop them (the profile is written on
+ * exit) and summarise only the samples taken during their turns — start-up,
+ * JIT warm-up and the other contender's turns would blur the picture. The summaries go to
  * test/bench/results/profile.json (the chapter's "where the time goes"
  * table is generated from it); the raw profiles stay in a temporary
  * directory — open them in Chrome DevTools (Performance tab) or speedscope.
@@ -46,38 +47,64 @@ function mainThreadProfile(dir: string): string {
   return path.join(dir, files[0] as string);
 }
 
+const turn = Number(process.env.BENCH_SLICE ?? 0.5);
+
 const profiles = [];
-for (const contender of contenders) {
-  for (const workload of WORKLOADS) {
+for (const workload of WORKLOADS) {
+  // One profiled server per contender for this workload; they take turns
+  // under load, like in the bench, so both profiles see the same machine.
+  const runs = [];
+  for (const contender of contenders) {
     const dir = path.join(keep, `${contender}-${workload}`);
     const server = await startServer(contender, ['--cpu-prof', '--cpu-prof-dir', dir]);
-    let window: { from: number; to: number; requests: number; rps: number };
-    try {
-      const cookies = await primeCookies(server.url, connections);
-      await checkWorkloads(contender, server.url, cookies[0] as string);
-      await load(`${server.url}/${workload}`, cookies, 2);
-      const before = await serverClock(server.url);
-      const result = await load(`${server.url}/${workload}`, cookies, seconds);
-      const after = await serverClock(server.url);
-      window = {
-        from: before.nowMicros,
-        to: after.nowMicros,
-        requests: result.requests,
-        rps: result.rps,
-      };
-    } finally {
-      await stopServer(server);
+    const cookies = await primeCookies(server.url, connections);
+    await checkWorkloads(contender, server.url, cookies[0] as string);
+    await load(`${server.url}/${workload}`, cookies, 2);
+    runs.push({
+      contender,
+      dir,
+      server,
+      cookies,
+      windows: [] as Array<{ from: number; to: number }>,
+      requests: 0,
+      seconds: 0,
+    });
+  }
+  try {
+    const turns = Math.max(1, Math.round(seconds / turn));
+    for (let t = 0; t < turns; t++) {
+      for (const run of t % 2 ? [...runs].reverse() : runs) {
+        const before = await serverClock(run.server.url);
+        const result = await load(`${run.server.url}/${workload}`, run.cookies, turn);
+        const after = await serverClock(run.server.url);
+        run.windows.push({ from: before.nowMicros, to: after.nowMicros });
+        run.requests += result.requests;
+        run.seconds += result.seconds;
+      }
     }
-    const file = mainThreadProfile(dir);
+  } finally {
+    for (const run of runs) await stopServer(run.server);
+  }
+  for (const run of runs) {
+    const file = mainThreadProfile(run.dir);
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const summary = summariseProfile(profile, { top: 15, ...window });
+    const summary = summariseProfile(profile, {
+      top: 15,
+      requests: run.requests,
+      windows: run.windows,
+    });
     console.log(
-      `\n${formatSummary(summary, `${contender} / ${workload}`)}\n  raw profile: ${file}`,
+      `\n${formatSummary(summary, `${run.contender} / ${workload}`)}\n  raw profile: ${file}`,
     );
-    profiles.push({ contender, workload, rps: window.rps, seconds, ...summary });
+    profiles.push({
+      contender: run.contender,
+      workload,
+      rps: run.requests / run.seconds,
+      seconds,
+      ...summary,
+    });
   }
 }
-
 writeFileSync(
   out,
   `${JSON.stringify(

@@ -192,7 +192,7 @@ describe('renderProfile and renderMicro', () => {
     };
     const markdown = renderMicro(micro);
     expect(markdown).toContain('| this port, cookie sessions | 32.0 |');
-    expect(markdown).toContain('port costs 1/1.25 of koa-session (**1.25×** as fast)');
+    expect(markdown).toContain('port is **1.25×** as fast as koa-session');
   });
 });
 

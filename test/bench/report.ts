@@ -129,7 +129,7 @@ export function renderResults(results: BenchResults, chartPath: string): string 
   const quiet = foreign.length ? Math.max(...foreign) : undefined;
   const skipped = Object.entries(meta.skipped ?? {});
   out.push(
-    `<small>Measured ${meta.date.slice(0, 10)} with \`${meta.command}\`: Node ${meta.node}, ${meta.cpus} × ${meta.cpu}, ` +
+    `*Measured ${meta.date.slice(0, 10)} with \`${meta.command}\`: Node ${meta.node}, ${meta.cpus} × ${meta.cpu}, ` +
       `${meta.config.rounds} rounds × ${meta.config.duration} s per contender and workload, ${meta.config.connections} connections; ` +
       `port at commit ${meta.git.commit}${meta.git.dirty ? ' with uncommitted changes in src/' : ''}` +
       (quiet !== undefined
@@ -138,7 +138,7 @@ export function renderResults(results: BenchResults, chartPath: string): string 
       (skipped.length
         ? `; skipped: ${skipped.map(([c, why]) => `${c} (${why})`).join(', ')}`
         : '') +
-      '.</small>',
+      '.*',
   );
   return out.join('\n');
 }
@@ -165,7 +165,7 @@ export function renderProfile(profile: ProfileResults): string {
     ...categories.map((c) => `| ${c} | ${columns.map((p) => cell(p, c)).join(' | ')} |`),
     `| **total busy time** | ${columns.map((p) => (p.requests ? `**${fixed(p.busyMicros / p.requests, 1)}**` : '–')).join(' | ')} |`,
     '',
-    `<small>From \`npm run bench:profile\` (${profile.meta.date.slice(0, 10)}, Node ${profile.meta.node}): one \`node --cpu-prof\` server per column, only the samples of the measured window. Profiling slows everything a little; read the rows relative to each other.</small>`,
+    `*From \`npm run bench:profile\` (${profile.meta.date.slice(0, 10)}, Node ${profile.meta.node}): one \`node --cpu-prof\` server per column, the servers taking turns under load; only the samples of their turns count. Profiling slows everything a little; read the rows relative to each other.*`,
   ];
   return out.join('\n');
 }
@@ -186,10 +186,10 @@ export function renderMicro(micro: MicroResults): string {
     '',
     ...micro.speedups.map(
       (s) =>
-        `- ${workloadLabel(s.workload)}: ${s.a} costs 1/${fixed(s.speedup, 2)} of ${s.b} (**${fixed(s.speedup, 2)}×** as fast)`,
+        `- ${workloadLabel(s.workload)}: ${s.a} is **${fixed(s.speedup, 2)}×** as fast as ${s.b}`,
     ),
     '',
-    `<small>From \`npm run bench:micro\` (${micro.meta.date.slice(0, 10)}, Node ${micro.meta.node}): each contender in its own process, median over ${micro.meta.rounds} interleaved rounds of ${micro.meta.iterations.toLocaleString('en-US')} requests.</small>`,
+    `*From \`npm run bench:micro\` (${micro.meta.date.slice(0, 10)}, Node ${micro.meta.node}): each contender in its own process, median over ${micro.meta.rounds} interleaved rounds of ${micro.meta.iterations.toLocaleString('en-US')} requests.*`,
   ];
   return out.join('\n');
 }
@@ -240,7 +240,7 @@ export function renderExperiment(
   const when = http?.meta.date ?? micro?.meta.date ?? '';
   out.push(
     '',
-    `<small>From \`npm run bench:experiment\` (${when.slice(0, 10)}). Each cell says how many times as fast the first is as the second. HTTP: median of per-round ratios of req/s, lowest and highest round in brackets${http ? `, ${http.meta.config.rounds} rounds` : ''}. In process: ratio of the median CPU time per request.</small>`,
+    `*From \`npm run bench:experiment\` (${when.slice(0, 10)}). Each cell says how many times as fast the first is as the second. HTTP: median of per-round ratios of req/s, lowest and highest round in brackets${http ? `, ${http.meta.config.rounds} rounds` : ''}. In process: ratio of the median CPU time per request.*`,
   );
   return out.join('\n');
 }
@@ -284,7 +284,7 @@ export function renderStoreCalls(calls: StoreCallResults): string {
   }
   out.push(
     '',
-    `<small>From \`npm run bench:stores\` (${calls.meta.date.slice(0, 10)}, Node ${calls.meta.node}): ${calls.meta.inFlight} calls in flight, ${calls.meta.rounds} interleaved rounds of ${calls.meta.batches * calls.meta.inFlight} calls per store and call. Client CPU: lowest round; database CPU: mean, from /proc (10 ms ticks); wall: median.</small>`,
+    `*From \`npm run bench:stores\` (${calls.meta.date.slice(0, 10)}, Node ${calls.meta.node}): ${calls.meta.inFlight} calls in flight, ${calls.meta.rounds} interleaved rounds of ${calls.meta.batches * calls.meta.inFlight} calls per store and call. Client CPU: lowest round; database CPU: mean, from /proc (10 ms ticks); wall: median.*`,
   );
   return out.join('\n');
 }
