@@ -254,6 +254,7 @@ describe('renderStoreCalls', () => {
     const calls: StoreCallResults = {
       meta: { date: '2025-01-02T00:00:00Z', node: 'v20.0.0', rounds: 4, batches: 10, inFlight: 20 },
       rows: [
+        { store: 'MemoryStore', op: 'get', clientMicros: 2, serverMicros: 0, wallMicros: 3 },
         { store: 'RedisStore', op: 'get', clientMicros: 16, serverMicros: 10, wallMicros: 40 },
         { store: 'RedisStore', op: 'set', clientMicros: 24, serverMicros: 12, wallMicros: 57 },
         { store: 'koa-redis', op: 'get', clientMicros: 24, serverMicros: 10, wallMicros: 67 },
@@ -262,6 +263,8 @@ describe('renderStoreCalls', () => {
     };
     const markdown = renderStoreCalls(calls);
     expect(markdown).toContain('| RedisStore | 16.0 | 10.0 | 40.0 | 24.0 | 12.0 | 57.0 |');
+    // No database process behind the memory store: a dash, not a measured zero.
+    expect(markdown).toContain('| MemoryStore | 2.0 | – | 3.0 | – | – | – |');
     expect(markdown).toContain(
       '1.50× less client CPU than koa-redis per `get` and 1.25× less per `set`',
     );

@@ -264,7 +264,11 @@ export function renderStoreCalls(calls: StoreCallResults): string {
   const cells = (store: string, op: string) => {
     const r = get(store, op);
     return r
-      ? [fixed(r.clientMicros, 1), fixed(r.serverMicros, 1), fixed(r.wallMicros, 1)]
+      ? [
+          fixed(r.clientMicros, 1),
+          r.serverMicros ? fixed(r.serverMicros, 1) : '–',
+          fixed(r.wallMicros, 1),
+        ]
       : ['–', '–', '–'];
   };
   const out = [
