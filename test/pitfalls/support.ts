@@ -1,0 +1,83 @@
+/**
+ * Shared tools for the pitfall tests (chapters/pitfalls.md): each pitfall
+ * is a small app that goes wrong and its fixed twin, driven by the book's
+ * miniature browser, with what happened written down as a transcript the
+ * chapter includes (chapters/recorded/pitfall-*.txt).
+ *
+ * The transcripts are compared on every run and fail when stale;
+ * `npm run book:record` rewrites them (BOOK_RECORD=1).
+ */
+import type Koa from 'koa';
+import type { Exchange } from '../book/support.js';
+import { Browser, checkRecording, IdRedactor, transcript } from '../book/support.js';
+
+export {
+  BOOK_KEYS,
+  Browser,
+  bookApp,
+  cookieNamed,
+  decodeCookie,
+  freezeClock,
+  IdRedactor,
+  transcript,
+} from '../book/support.js';
+
+/** Collect the messages of the errors an app reports (Koa emits them even when silent). */
+export function appErrors(app: Koa): string[] {
+  const messages: string[] = [];
+  app.on('error', (err: Error) => messages.push(err.message));
+  return messages;
+}
+
+/** An exchange as the book shows it, plus the error the app reported, if any. */
+export function shown(
+  label: string,
+  path: string,
+  x: Exchange,
+  opts: { decode?: string; error?: string; note?: string } = {},
+): string {
+  const lines = [transcript(label, path, x, opts.decode)];
+  if (opts.error) lines.push(`   app 'error' event: ${opts.error}`);
+  if (opts.note) lines.push(`   ${opts.note}`);
+  return lines.join('\n');
+}
+
+/**
+ * Write (BOOK_RECORD=1) or check one pitfall's transcript. Session ids and
+ * their signatures are replaced by `<id-1>`, `<sig of id-1>` … so the
+ * recording is stable from run to run.
+ */
+export function record(name: string, parts: string[], redactor = new IdRedactor()): void {
+  checkRecording(`pitfall-${name}.txt`, `${redactor.redact(parts.join('\n\n'))}\n`);
+}
+
+/** Wait for `setImmediate` callbacks (koa-session emits its events on the next turn). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Chrome's and Firefox's limit on a cookie's name plus value, in bytes (RFC 6265 asks for at least this). */
+export const COOKIE_LIMIT = 4096;
+
+/**
+ * The book's browser, with the one rule it leaves out: a `Set-Cookie` whose
+ * name and value together pass {@link COOKIE_LIMIT} bytes is ignored, and
+ * the cookie the browser already had stays. `dropped` lists what it ignored.
+ */
+export class LimitedBrowser extends Browser {
+  readonly dropped: string[] = [];
+
+  override async get(path = '/', headers: Record<string, string> = {}): Promise<Exchange> {
+    const before = new Map(this.jar);
+    const x = await super.get(path, headers);
+    for (const c of x.cookies) {
+      const bytes = Buffer.byteLength(c.name + c.value);
+      if (bytes <= COOKIE_LIMIT) continue;
+      this.dropped.push(`${c.name}: ${bytes} bytes`);
+      const old = before.get(c.name);
+      if (old === undefined) this.jar.delete(c.name);
+      else this.jar.set(c.name, old);
+    }
+    return x;
+  }
+}
