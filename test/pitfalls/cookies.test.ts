@@ -574,3 +574,102 @@ describe('pitfall: servers whose clocks disagree', () => {
     ]);
   });
 });
+
+// ---------------------------------------------------------------------------
+describe('pitfall: a front end on another site loses the session', () => {
+  const FRONT = 'https://app.example';
+  const FROM_FRONT = { Origin: FRONT, 'X-Forwarded-Proto': 'https' };
+
+  /**
+   * What a credentialed cross-origin fetch needs from the API: its exact
+   * origin echoed (never `*`) and `Access-Control-Allow-Credentials: true`.
+   * koa-session sets neither; this is the few lines an app (or @koa/cors
+   * with `credentials: true`) adds in front of it.
+   */
+  const cors: Middleware = async (ctx, next) => {
+    if (ctx.get('Origin') === FRONT) {
+      ctx.set('Access-Control-Allow-Origin', FRONT);
+      ctx.set('Access-Control-Allow-Credentials', 'true');
+      ctx.vary('Origin');
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Access-Control-Allow-Methods', 'GET,POST');
+      ctx.status = 204;
+      return;
+    }
+    await next();
+  };
+
+  function api(options: SessionOptions, withCors: boolean): Koa {
+    const koa = new Koa();
+    koa.keys = ['k'];
+    koa.proxy = true;
+    koa.silent = true;
+    if (withCors) koa.use(cors);
+    koa.use(createSession(options, koa));
+    koa.use(countViews);
+    return koa;
+  }
+
+  it('the default cookie has no SameSite, which browsers treat as Lax: never sent with a cross-site fetch', async () => {
+    const res = await new Browser(api({}, false)).get('/', FROM_FRONT);
+    const cookie = cookieNamed(res, 'koa.sess')!;
+    expect(cookie.attrs.samesite).toBeUndefined();
+    expect(res.setCookie.join()).not.toMatch(/access-control/i);
+  });
+
+  it('sameSite: \'none\' without a secure connection: 500, "Cannot send secure cookie over unencrypted connection"', async () => {
+    const koa = api({ sameSite: 'none', secure: true }, true);
+    koa.proxy = false;
+    const errors = appErrors(koa);
+    expect((await new Browser(koa).get('/', { Origin: FRONT })).status).toBe(500);
+    expect(errors).toEqual(['Cannot send secure cookie over unencrypted connection']);
+  });
+
+  it("fixed: sameSite: 'none' + secure behind app.proxy, and CORS with credentials for that one origin", async () => {
+    const browser = new Browser(api({ sameSite: 'none', secure: true }, true));
+    const first = await browser.get('/', FROM_FRONT);
+    const cookie = cookieNamed(first, 'koa.sess')!;
+    expect(cookie.attrs).toMatchObject({ samesite: 'none', secure: true });
+    expect((await browser.get('/', FROM_FRONT)).body).toBe('2 views');
+    const res = await request(api({ sameSite: 'none', secure: true }, true).callback())
+      .options('/')
+      .set('Origin', FRONT);
+    expect(res.headers['access-control-allow-origin']).toBe(FRONT);
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    // Another origin gets no CORS grant at all.
+    const other = await request(api({}, true).callback())
+      .get('/')
+      .set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('records the transcript', async () => {
+    freezeClock();
+    const fixed = new Browser(api({ sameSite: 'none', secure: true }, true));
+    const res = await request(api({ sameSite: 'none', secure: true }, true).callback())
+      .options('/')
+      .set('Origin', FRONT);
+    const preflight = [
+      '── preflight from https://app.example',
+      '→ OPTIONS /',
+      `← ${res.status}`,
+      ...['access-control-allow-origin', 'access-control-allow-credentials'].map(
+        (h) => `← ${h}: ${res.headers[h]}`,
+      ),
+    ].join('\n');
+    record('cross-site', [
+      shown(
+        'defaults, request from https://app.example',
+        '/',
+        await new Browser(api({}, false)).get('/', FROM_FRONT),
+      ),
+      preflight,
+      shown(
+        "sameSite: 'none', secure: true, app.proxy, CORS",
+        '/',
+        await fixed.get('/', FROM_FRONT),
+      ),
+    ]);
+  });
+});
