@@ -57,7 +57,7 @@ function app(
 describe('pitfall: secure cookies behind a proxy', () => {
   const FORWARDED = { 'X-Forwarded-Proto': 'https' };
 
-  it('behind a TLS proxy without app.proxy: 500, "Cannot send secure cookie over unencrypted connection"', async () => {
+  it('behind a TLS proxy without app.proxy: a 500, the secure cookie refused', async () => {
     const broken = app({ secure: true }, { keys: ['k'] }, countViews);
     const errors = appErrors(broken);
     const res = await new Browser(broken).get('/', FORWARDED);
@@ -170,7 +170,7 @@ describe('pitfall: secure cookies behind a proxy', () => {
 
 // ---------------------------------------------------------------------------
 describe('pitfall: no app.keys', () => {
-  it('without app.keys the first save fails: 500, ".keys required for signed cookies"', async () => {
+  it('without app.keys the first save fails with a 500', async () => {
     const broken = app({}, {}, countViews);
     const errors = appErrors(broken);
     const res = await new Browser(broken).get();
@@ -301,7 +301,7 @@ describe('pitfall: isNew is true on every visit', () => {
       if (remember && session.isNew) session.firstSeen = 'today';
     };
 
-  it('a session that stays empty is never saved, so every visit is "new"', async () => {
+  it('a session that stays empty is never saved, so every visit is new', async () => {
     const browser = new Browser(app({}, { keys: ['k'] }, greeter(false)));
     for (let i = 0; i < 3; i++) {
       const visit = await browser.get();
@@ -427,7 +427,7 @@ describe('pitfall: logging out with autoCommit: false', () => {
       ctx.body = 'ok';
     };
 
-  it('ctx.session = null then ctx.session.manuallyCommit(): TypeError, "Cannot read properties of null (reading \'manuallyCommit\')"', async () => {
+  it('ctx.session = null then ctx.session.manuallyCommit(): a TypeError, and the cookie stays', async () => {
     const broken = app({ autoCommit: false }, { keys: ['k'] }, logout(false));
     const errors = appErrors(broken);
     const browser = new Browser(broken);
@@ -550,7 +550,7 @@ describe('pitfall: servers whose clocks disagree', () => {
     return { x, expired };
   }
 
-  it('B’s clock is 15 minutes ahead: a one-minute-old session is "expired" there', async () => {
+  it('B’s clock is 15 minutes ahead: a one-minute-old session is expired there', async () => {
     const { x, expired } = await visit(15 * 60_000);
     expect(x.body).toBe('1 views');
     expect(expired).toHaveLength(1);
@@ -618,7 +618,7 @@ describe('pitfall: a front end on another site loses the session', () => {
     expect(res.setCookie.join()).not.toMatch(/access-control/i);
   });
 
-  it('sameSite: \'none\' without a secure connection: 500, "Cannot send secure cookie over unencrypted connection"', async () => {
+  it("sameSite: 'none' without a secure connection fails with a 500", async () => {
     const koa = api({ sameSite: 'none', secure: true }, true);
     koa.proxy = false;
     const errors = appErrors(koa);
