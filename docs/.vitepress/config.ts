@@ -118,6 +118,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
     items: [
       { text: '11. Security', link: '/11-security' },
       { text: '12. Performance', link: '/12-performance' },
+      { text: '13. Scaling out', link: '/13-scaling-out' },
       { text: 'Pitfalls from the field', link: '/pitfalls' },
       { text: 'Deviations from 7.0.2', link: '/deviations' },
       { text: 'Exercises', link: '/exercises' },
