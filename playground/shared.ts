@@ -16,7 +16,14 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
-import { decode, hash, onTrace, type SessionStore, type TraceEvent } from '../src/index.js';
+import {
+  decode,
+  hash,
+  onTrace,
+  type SessionStore,
+  type SkipReason,
+  type TraceEvent,
+} from '../src/index.js';
 
 // ---------------------------------------------------------------------------
 // Command line and environment
@@ -280,6 +287,13 @@ function clip(text: string, max = 48): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** The trace's skip reasons, in words. */
+const SKIP_TEXT: Record<SkipReason, string> = {
+  untouched: 'session never accessed',
+  'new-empty': 'new and still empty',
+  unchanged: 'unchanged, and neither rolling nor due for renewal',
+};
+
 function formatTtl(value: unknown): string {
   if (value === undefined) return 'not set (so the cookie gets no Expires)';
   if (typeof value === 'number') return `${value} ms (${(value / 1000).toFixed(1)} s)`;
@@ -320,7 +334,6 @@ export function formatTrace(
 
   let loadedHash: number | undefined;
   let touched = false;
-  let created = false;
   for (const step of record.steps) {
     if (step.kind === 'store') {
       const ttl = step.op === 'set' ? ` ttl ${formatTtl(step.ttl)}` : '';
@@ -345,7 +358,9 @@ export function formatTrace(
       case 'valid':
         add(
           'valid',
-          e.ok ? 'yes' : `no: ${e.reason}${e.detail ? ` (${e.detail})` : ''} → new session`,
+          e.ok
+            ? 'yes'
+            : `no: ${e.reason}${e.reason === 'hostile' ? ` (${e.detail})` : ''} → new session`,
         );
         break;
       case 'loaded':
@@ -355,7 +370,6 @@ export function formatTrace(
         break;
       case 'created':
         touched = true;
-        created = true;
         add('created', `new session${e.externalKey ? `, id ${clip(e.externalKey, 30)}` : ''}`);
         break;
       case 'commit':
@@ -367,11 +381,7 @@ export function formatTrace(
         break;
       case 'skip': {
         if (touched) add('hash', hashLine(ctx, loadedHash, touched));
-        const why =
-          created && loadedHash === undefined && e.why.startsWith('unchanged')
-            ? 'new and still empty'
-            : e.why;
-        add('no save', why);
+        add('no save', SKIP_TEXT[e.reason]);
         break;
       }
       case 'save':

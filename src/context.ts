@@ -8,66 +8,22 @@
  *
  * @module context
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { isUsableMaxAge, type ResolvedOptions, type SessionStore } from './options.js';
+import {
+  isUsableMaxAge,
+  type ResolvedOptions,
+  type SessionStore,
+} from './options.js';
 import { type CommitOptions, Session } from './session.js';
+import { asCookieOptions, readSessionCookie } from './signed-cookie.js';
 import { debug, trace } from './trace.js';
-import { COOKIE_EXPIRED_DATE, hash, ONE_DAY, type SessionData, STORE_GRACE_MS } from './util.js';
-
-/**
- * The session options double as the cookie options: `ctx.cookies` picks the
- * fields it knows (`maxAge`, `httpOnly`, `signed`, `path` …) and ignores the
- * rest, which is why one object can be passed straight through.
- */
-type CookieOptions = Parameters<Context['cookies']['set']>[2] &
-  Parameters<Context['cookies']['get']>[1];
-function asCookieOptions(opts: object): CookieOptions {
-  return opts as CookieOptions;
-}
-
-/** Read a cookie's raw value: no signature check. */
-const RAW = { signed: false } as const;
-
-/** What `ctx.cookies.keys` is when `app.keys` is set: a Keygrip, or anything with `sign`. */
-type Signer = { sign?: (data: string) => string };
-
-// #region readSessionCookie
-/**
- * `ctx.cookies.get(opts.key, opts)`: the same answer and the same side
- * effects, at a fraction of the price on the common path.
- *
- * To check a signed cookie, `cookies` recomputes its HMAC under `app.keys`
- * and compares the result with the `.sig` cookie through tsscmp, which
- * makes the comparison constant-time by HMAC-ing *both* strings again under
- * a fresh random key: 32 random bytes and two SHA-256 HMACs per request,
- * more work than the signature itself. Node has had a constant-time
- * comparison built in since 6.6: `crypto.timingSafeEqual`.
- *
- * So when the signature made with the current key matches — byte for byte,
- * compared in constant time — we return the value, exactly what `cookies`
- * returns in that case (and then it sets no header either). Every other
- * case — no cookie, no signature, an older key, a bad signature, unsigned
- * cookies, no keys at all — goes through `cookies` itself, so every header
- * it sets and every error it throws stays the same.
- *
- * See chapters/12-performance.md#signatures
- */
-function readSessionCookie(ctx: Context, opts: ResolvedOptions): string | undefined {
-  const cookies = ctx.cookies;
-  const keys = (cookies as { keys?: Signer }).keys;
-  if (opts.signed && typeof keys?.sign === 'function') {
-    const value = cookies.get(opts.key, RAW);
-    const signature = value ? cookies.get(`${opts.key}.sig`, RAW) : undefined;
-    if (value && signature) {
-      const expected = Buffer.from(keys.sign(`${opts.key}=${value}`));
-      const given = Buffer.from(signature);
-      if (expected.length === given.length && timingSafeEqual(expected, given)) return value;
-    }
-  }
-  return cookies.get(opts.key, asCookieOptions(opts));
-}
-// #endregion readSessionCookie
+import {
+  COOKIE_EXPIRED_DATE,
+  hash,
+  ONE_DAY,
+  type SessionData,
+  STORE_GRACE_MS,
+} from './util.js';
 
 /** The three events a ContextSession can emit on the app, minus the `session:` prefix. */
 export type SessionEventName = 'missed' | 'expired' | 'invalid';
@@ -93,7 +49,11 @@ export interface SessionEvent {
  */
 const RESERVED_KEYS: ReadonlySet<string> = (() => {
   const names = new Set<string>(['__proto__', 'isNew', '_requireSave']);
-  for (let proto: object | null = Session.prototype; proto; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto: object | null = Session.prototype;
+    proto;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
       if (descriptor && typeof descriptor.value === 'function') names.add(name);
@@ -126,7 +86,8 @@ export function findHostileKey(data: unknown): string | undefined {
     // where a failure is caught by `load`.
     if (k === '_maxAge' || k === 'maxAge') {
       const value = record[k];
-      if (value && !isUsableMaxAge(value)) return `unusable ${k} ${show(value)}`;
+      if (value && !isUsableMaxAge(value))
+        return `unusable ${k} ${show(value)}`;
     } else if (k === '_expire' && !isNumberLike(record[k])) {
       return `unusable _expire ${show(record[k])}`;
     }
@@ -136,7 +97,11 @@ export function findHostileKey(data: unknown): string | undefined {
 
 /** Can `value - 0` run without throwing? Primitives always can; objects need a working `valueOf`/`toString`. */
 function isNumberLike(value: unknown): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true;
+  if (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function')
+  )
+    return true;
   try {
     Number(value);
     return true;
@@ -147,7 +112,8 @@ function isNumberLike(value: unknown): boolean {
 
 /** A value as a log line should show it: `Infinity` stays `Infinity`, objects become JSON. */
 function show(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -250,8 +216,16 @@ export class ContextSession {
       externalKey = opts.externalKey.get(ctx);
       trace(ctx, { step: 'external-key', source: 'custom', key: externalKey });
     } else {
-      externalKey = readSessionCookie(ctx, opts);
-      trace(ctx, { step: 'external-key', source: 'cookie', key: externalKey });
+      // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
+      const { value, signature, length } = readSessionCookie(ctx, opts);
+      externalKey = value;
+      trace(ctx, {
+        step: 'external-key',
+        source: 'cookie',
+        key: externalKey,
+        signature,
+        length,
+      });
     }
     debug('external key: %s', externalKey);
 
@@ -260,7 +234,10 @@ export class ContextSession {
       return;
     }
 
-    const data = await this.store!.get(externalKey, opts.maxAge, { ctx, rolling: opts.rolling });
+    const data = await this.store!.get(externalKey, opts.maxAge, {
+      ctx,
+      rolling: opts.rolling,
+    });
     trace(ctx, { step: 'store-get', key: externalKey, found: !!data });
     if (!this.valid(data, externalKey)) {
       this.create();
@@ -287,8 +264,15 @@ export class ContextSession {
     const ctx = this.ctx;
     const opts = this.opts;
 
-    const cookie = readSessionCookie(ctx, opts);
-    trace(ctx, { step: 'cookie', key: opts.key, present: !!cookie });
+    // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
+    const { value: cookie, signature, length } = readSessionCookie(ctx, opts);
+    trace(ctx, {
+      step: 'cookie',
+      key: opts.key,
+      present: !!cookie,
+      signature,
+      length,
+    });
     if (!cookie) {
       this.create();
       return;
@@ -300,10 +284,17 @@ export class ContextSession {
     } catch (err) {
       const rethrow = err instanceof Error && !(err instanceof SyntaxError);
       debug('cannot decode cookie %j: %s', cookie, err);
-      trace(ctx, { step: 'decode', ok: false, error: String(err), rethrown: rethrow });
+      trace(ctx, {
+        step: 'decode',
+        ok: false,
+        error: String(err),
+        rethrown: rethrow,
+      });
       if (rethrow) {
         ctx.cookies.set(opts.key, '', asCookieOptions(opts));
-        Reflect.set(err, 'headers', { 'set-cookie': ctx.response.get('set-cookie') });
+        Reflect.set(err, 'headers', {
+          'set-cookie': ctx.response.get('set-cookie'),
+        });
         throw err;
       }
       this.create();
@@ -337,7 +328,12 @@ export class ContextSession {
       this.prevHash = hash((this.session as Session).toJSON());
     } catch (err) {
       this.opts.maxAge = maxAgeBefore;
-      this.reject('invalid', data, externalKey, `cannot serialise: ${String(err)}`);
+      this.reject(
+        'invalid',
+        data,
+        externalKey,
+        `cannot serialise: ${String(err)}`,
+      );
       this.create();
       return;
     }
@@ -424,7 +420,8 @@ export class ContextSession {
       this.externalKey = externalKey ?? this.opts.genid?.(this.ctx);
     }
     this.session = new Session(this, data, this.externalKey);
-    if (!data) trace(this.ctx, { step: 'created', externalKey: this.externalKey });
+    if (!data)
+      trace(this.ctx, { step: 'created', externalKey: this.externalKey });
   }
   // #endregion create
 
@@ -440,13 +437,16 @@ export class ContextSession {
    *
    * See chapters/07-save-remove-commit.md#commit
    */
-  async commit({ save = false, regenerate = false }: CommitOptions = {}): Promise<void> {
+  async commit({
+    save = false,
+    regenerate = false,
+  }: CommitOptions = {}): Promise<void> {
     const session = this.session;
     const opts = this.opts;
     const ctx = this.ctx;
 
     if (session === undefined) {
-      trace(ctx, { step: 'skip', why: 'session never accessed' });
+      trace(ctx, { step: 'skip', reason: 'untouched' });
       return;
     }
     if (session === false) {
@@ -462,7 +462,11 @@ export class ContextSession {
     const reason = forced ? 'force' : this._shouldSaveSession();
     debug('should save session: %j', reason);
     if (!reason) {
-      trace(ctx, { step: 'skip', why: 'unchanged, and neither rolling nor due for renewal' });
+      // '' has two causes (see _shouldSaveSession); name the one it was.
+      trace(ctx, () => ({
+        step: 'skip',
+        reason: !this.prevHash && !session.length ? 'new-empty' : 'unchanged',
+      }));
       return;
     }
     trace(ctx, { step: 'commit', reason, forced: !!forced });
@@ -495,7 +499,8 @@ export class ContextSession {
     if (this.opts.renew) {
       const expire = session._expire;
       const maxAge = session.maxAge;
-      if (expire && maxAge && expire - Date.now() < (maxAge as number) / 2) return 'renew';
+      if (expire && maxAge && expire - Date.now() < (maxAge as number) / 2)
+        return 'renew';
     }
     return '';
   }
@@ -554,7 +559,12 @@ export class ContextSession {
 
     if (externalKey) {
       if (typeof maxAge === 'number') maxAge += STORE_GRACE_MS;
-      trace(this.ctx, { step: 'save', target: 'store', maxAge: opts.maxAge, storeTtl: maxAge });
+      trace(this.ctx, {
+        step: 'save',
+        target: 'store',
+        maxAge: opts.maxAge,
+        storeTtl: maxAge,
+      });
       await this.store!.set(externalKey, data, maxAge, {
         changed,
         ctx: this.ctx,
@@ -566,7 +576,12 @@ export class ContextSession {
     }
 
     const value = opts.encode(data);
-    trace(this.ctx, { step: 'save', target: 'cookie', maxAge: opts.maxAge, bytes: value.length });
+    trace(this.ctx, {
+      step: 'save',
+      target: 'cookie',
+      maxAge: opts.maxAge,
+      bytes: value.length,
+    });
     this.ctx.cookies.set(key, value, asCookieOptions(opts));
   }
   // #endregion save

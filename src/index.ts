@@ -31,7 +31,14 @@ export type {
 export { SessionOptionError } from './options.js';
 export type { Callback, CommitOptions } from './session.js';
 export { Session } from './session.js';
-export type { TraceEvent, TraceMessage } from './trace.js';
+export type {
+  CommitReason,
+  RejectReason,
+  SignatureVerdict,
+  SkipReason,
+  TraceEvent,
+  TraceMessage,
+} from './trace.js';
 export { onTrace, TRACE_CHANNEL } from './trace.js';
 export type { SessionData } from './util.js';
 export { decode, encode, hash } from './util.js';
@@ -85,23 +92,38 @@ function isApp(value: unknown): value is Koa {
  * app.use(session({ maxAge: 86_400_000 }, app));
  * ```
  */
-export function createSession(opts: SessionOptions | undefined, app: Koa): Middleware;
+export function createSession(
+  opts: SessionOptions | undefined,
+  app: Koa,
+): Middleware;
 export function createSession(app: Koa, opts?: SessionOptions): Middleware;
 export function createSession(
   first: SessionOptions | Koa | undefined,
   second?: SessionOptions | Koa,
 ): Middleware {
   const [opts, app] = isApp(first) ? [second, first] : [first, second];
-  if (!isApp(app)) throw new TypeError('app instance required: `session(opts, app)`');
+  if (!isApp(app))
+    throw new TypeError('app instance required: `session(opts, app)`');
   if (opts != null && typeof opts !== 'object') {
-    throw new TypeError(`koa-session: options must be an object, got ${typeof opts}`);
+    throw new TypeError(
+      `koa-session: options must be an object, got ${typeof opts}`,
+    );
   }
   const user = (opts ?? {}) as SessionOptions;
 
-  if (!('maxAge' in user) && 'maxage' in user && process.env.NODE_ENV !== 'production') {
-    console.warn('[koa-session] DeprecationWarning: `maxage` option has been renamed to `maxAge`');
+  if (
+    !('maxAge' in user) &&
+    'maxage' in user &&
+    process.env.NODE_ENV !== 'production'
+  ) {
+    console.warn(
+      '[koa-session] DeprecationWarning: `maxage` option has been renamed to `maxAge`',
+    );
   }
-  validateOptions({ ...user, maxAge: 'maxAge' in user ? user.maxAge : user.maxage });
+  validateOptions({
+    ...user,
+    maxAge: 'maxAge' in user ? user.maxAge : user.maxage,
+  });
 
   const live = new LiveOptions(user);
   const snapshot = (): ResolvedOptions => live.snapshot();
@@ -133,7 +155,10 @@ export function createSession(
 /** Usage: `import session from 'koa-session-annotated'`. */
 export default createSession;
 
-function ensureContextSession(ctx: Context, snapshot: () => ResolvedOptions): ContextSession {
+function ensureContextSession(
+  ctx: Context,
+  snapshot: () => ResolvedOptions,
+): ContextSession {
   const holder = ctx as SessionfulContext;
   holder[CONTEXT_SESSION] ??= new ContextSession(ctx, snapshot());
   return holder[CONTEXT_SESSION];

@@ -10,7 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Session } from './session.js';
-import { decode as defaultDecode, encode as defaultEncode, type SessionData } from './util.js';
+import {
+  decode as defaultDecode,
+  encode as defaultEncode,
+  type SessionData,
+} from './util.js';
 
 /** Lifetime of the session in milliseconds, or `'session'` for a browser-session cookie. */
 export type MaxAge = number | 'session';
@@ -157,7 +161,9 @@ export class SessionOptionError extends TypeError {
   /** The offending option, e.g. `'maxAge'` or `'store.get'`. */
   readonly option: string;
   constructor(option: string, expected: string, got: unknown) {
-    super(`koa-session: option \`${option}\` must be ${expected}, got ${describe(got)}`);
+    super(
+      `koa-session: option \`${option}\` must be ${expected}, got ${describe(got)}`,
+    );
     this.name = 'SessionOptionError';
     this.option = option;
   }
@@ -167,7 +173,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'object')
+    return Array.isArray(value) ? 'an array' : 'an object';
   return `${typeof value} ${String(value)}`;
 }
 
@@ -180,7 +187,13 @@ const BOOLEAN_OPTIONS = [
   'renew',
   'secure',
 ] as const;
-const FUNCTION_OPTIONS = ['encode', 'decode', 'genid', 'valid', 'beforeSave'] as const;
+const FUNCTION_OPTIONS = [
+  'encode',
+  'decode',
+  'genid',
+  'valid',
+  'beforeSave',
+] as const;
 const SAME_SITE = /^(?:lax|none|strict)$/i;
 /** Largest |ms| a JavaScript Date can hold: 100 million days either side of 1970. */
 const MAX_DATE_MS = 8.64e15;
@@ -191,7 +204,9 @@ const MAX_DATE_MS = 8.64e15;
  */
 export function isUsableMaxAge(value: unknown): value is MaxAge {
   if (value === 'session') return true;
-  return typeof value === 'number' && Math.abs(Date.now() + value) <= MAX_DATE_MS;
+  return (
+    typeof value === 'number' && Math.abs(Date.now() + value) <= MAX_DATE_MS
+  );
 }
 
 /**
@@ -205,13 +220,25 @@ function isClass(value: unknown): value is ContextStoreClass {
   if (/^class[\s{]/.test(source)) return true;
   const body = source.replace(/^[^{]*{\s*/, '').replace(/\s*}[^}]*$/, '');
   return (
-    /classCallCheck\(/.test(body) || /TypeError\("Cannot call a class as a function"\)/.test(body)
+    /classCallCheck\(/.test(body) ||
+    /TypeError\("Cannot call a class as a function"\)/.test(body)
   );
 }
 
-function requireMethods(owner: string, target: unknown, names: readonly string[]): void {
-  if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
-    throw new SessionOptionError(owner, `an object with ${names.join(', ')} methods`, target);
+function requireMethods(
+  owner: string,
+  target: unknown,
+  names: readonly string[],
+): void {
+  if (
+    target === null ||
+    (typeof target !== 'object' && typeof target !== 'function')
+  ) {
+    throw new SessionOptionError(
+      owner,
+      `an object with ${names.join(', ')} methods`,
+      target,
+    );
   }
   for (const name of names) {
     const method = (target as Record<string, unknown>)[name];
@@ -238,7 +265,11 @@ export function validateOptions(opts: SessionOptions): void {
     throw new SessionOptionError('key', 'a string', key);
   }
   if (maxAge !== undefined && !isUsableMaxAge(maxAge)) {
-    throw new SessionOptionError('maxAge', "a finite number of milliseconds or 'session'", maxAge);
+    throw new SessionOptionError(
+      'maxAge',
+      "a finite number of milliseconds or 'session'",
+      maxAge,
+    );
   }
   for (const name of BOOLEAN_OPTIONS) {
     const value = opts[name];
@@ -252,20 +283,32 @@ export function validateOptions(opts: SessionOptions): void {
       throw new SessionOptionError(name, 'a function', value);
     }
   }
-  if (sameSite !== undefined && (typeof sameSite !== 'string' || !SAME_SITE.test(sameSite))) {
-    throw new SessionOptionError('sameSite', "'strict', 'lax' or 'none'", sameSite);
+  if (
+    sameSite !== undefined &&
+    (typeof sameSite !== 'string' || !SAME_SITE.test(sameSite))
+  ) {
+    throw new SessionOptionError(
+      'sameSite',
+      "'strict', 'lax' or 'none'",
+      sameSite,
+    );
   }
   if (prefix !== undefined && typeof prefix !== 'string') {
     throw new SessionOptionError('prefix', 'a string', prefix);
   }
-  if (opts.store !== undefined) requireMethods('store', opts.store, ['get', 'set', 'destroy']);
+  if (opts.store !== undefined)
+    requireMethods('store', opts.store, ['get', 'set', 'destroy']);
   if (opts.externalKey !== undefined)
     requireMethods('externalKey', opts.externalKey, ['get', 'set']);
   const ContextStore = opts.ContextStore;
   if (ContextStore) {
     if (!isClass(ContextStore))
       throw new SessionOptionError('ContextStore', 'a class', ContextStore);
-    requireMethods('ContextStore.prototype', ContextStore.prototype, ['get', 'set', 'destroy']);
+    requireMethods('ContextStore.prototype', ContextStore.prototype, [
+      'get',
+      'set',
+      'destroy',
+    ]);
   }
 }
 // #endregion validateOptions
@@ -355,7 +398,8 @@ export class LiveOptions {
     const user = this.#user;
     if (Object.hasOwn(user, name)) {
       const changed =
-        !Object.hasOwn(this.#initial, name) || !Object.is(user[name], this.#initial[name]);
+        !Object.hasOwn(this.#initial, name) ||
+        !Object.is(user[name], this.#initial[name]);
       return changed ? user[name] : this.#settled[name];
     }
     return Object.hasOwn(this.#initial, name) ? undefined : this.#settled[name];

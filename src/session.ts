@@ -62,7 +62,11 @@ export class Session {
    *
    * See chapters/03-architecture.md#the-session-model
    */
-  constructor(owner: ContextSession, data?: SessionData | null, externalKey?: string) {
+  constructor(
+    owner: ContextSession,
+    data?: SessionData | null,
+    externalKey?: string,
+  ) {
     this.#owner = owner;
     this.#externalKey = externalKey;
     if (!data) {
@@ -162,7 +166,10 @@ export class Session {
    * callback receives the outcome; without one, you get the promise.
    * See chapters/07-save-remove-commit.md#commit
    */
-  commit(options?: CommitOptions | Callback, callback?: Callback): Promise<void> | undefined {
+  commit(
+    options?: CommitOptions | Callback,
+    callback?: Callback,
+  ): Promise<void> | undefined {
     if (typeof options === 'function') {
       callback = options;
       options = {};

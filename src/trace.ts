@@ -12,42 +12,101 @@
 import diagnostics from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
 import type { Context } from 'koa';
+import type { MaxAge } from './options.js';
 
 /** Name of the channel the port publishes {@link TraceEvent}s on. */
 export const TRACE_CHANNEL = 'koa-session-annotated:trace';
 
+/**
+ * What became of the session cookie's signature when it was read
+ * (src/signed-cookie.ts):
+ *
+ * - `'none'` — no session cookie arrived;
+ * - `'unsigned'` — `signed: false`: the value is taken as it is;
+ * - `'valid'` — signed with the current key (`app.keys[0]`);
+ * - `'older-key'` — signed with an older key of `app.keys`: accepted, and
+ *   re-signed with the current key in this response;
+ * - `'missing'` — no `.sig` cookie: treated as no cookie at all;
+ * - `'wrong'` — the `.sig` matches no key: treated as no cookie, and the
+ *   `.sig` cookie is cleared.
+ */
+export type SignatureVerdict =
+  | 'none'
+  | 'unsigned'
+  | 'valid'
+  | 'older-key'
+  | 'missing'
+  | 'wrong';
+
+/**
+ * Why commit wrote the session: `'changed'` (its hash differs from the
+ * loaded one), `'rolling'`, `'renew'` (less than half its lifetime left),
+ * or `'force'` (`save()`, `regenerate()` or a `maxAge` change).
+ * See chapters/06-should-save-session.md.
+ */
+export type CommitReason = 'changed' | 'rolling' | 'renew' | 'force';
+
+/**
+ * Why commit wrote nothing:
+ *
+ * - `'untouched'` — the request never read `ctx.session`;
+ * - `'new-empty'` — a new session that is still empty (no empty sessions
+ *   are sent to the browser);
+ * - `'unchanged'` — loaded and not changed, and neither rolling nor due
+ *   for renewal.
+ */
+export type SkipReason = 'untouched' | 'new-empty' | 'unchanged';
+
+/** Why loaded data was refused; each but `hostile` is also an app event. */
+export type RejectReason = 'missed' | 'expired' | 'invalid';
+
 /** One step the session machinery took for a request. */
 export type TraceEvent =
   | {
-      /** The session cookie was looked up (cookie mode). */
+      /** The session cookie was read (cookie mode). */
       step: 'cookie';
       /** The cookie name. */
       key: string;
       /** Whether a cookie with a valid signature was there. */
       present: boolean;
+      /** What became of its signature. */
+      signature: SignatureVerdict;
+      /** Length of the value as it arrived, before any check; 0: none. */
+      length: number;
     }
   | {
-      /** The store id was looked up (store mode). */
+      /** The store id was read from the session cookie (store mode). */
       step: 'external-key';
-      /** Where from: the session cookie or `opts.externalKey`. */
-      source: 'cookie' | 'custom';
+      source: 'cookie';
+      /** The id found, if any (only with a trusted signature). */
+      key: string | undefined;
+      /** What became of the cookie's signature. */
+      signature: SignatureVerdict;
+      /** Length of the value as it arrived, before any check; 0: none. */
+      length: number;
+    }
+  | {
+      /** The store id was read by `opts.externalKey.get` (store mode). */
+      step: 'external-key';
+      source: 'custom';
       /** The id found, if any. */
       key: string | undefined;
     }
   | {
       /** The cookie value was decoded. */
       step: 'decode';
-      /** It decoded. */
       ok: true;
     }
   | {
       /** The cookie value could not be decoded. */
       step: 'decode';
-      /** It did not decode. */
       ok: false;
       /** The decoder's error, as text. */
       error: string;
-      /** `true` when the error is rethrown (not a `SyntaxError`): the request fails. */
+      /**
+       * `true` when the error is rethrown (not a `SyntaxError`): the
+       * request fails.
+       */
       rethrown: boolean;
     }
   | {
@@ -59,14 +118,26 @@ export type TraceEvent =
       found: boolean;
     }
   | {
-      /** Loaded data was accepted or refused. */
+      /** Loaded data was accepted. */
       step: 'valid';
-      /** Accepted? */
-      ok: boolean;
-      /** Why it was refused. */
-      reason?: 'missed' | 'expired' | 'invalid' | 'hostile';
-      /** For a hostile record: what exactly was wrong with it. */
-      detail?: string;
+      ok: true;
+    }
+  | {
+      /** Loaded data was refused, and the app event of that name emitted. */
+      step: 'valid';
+      ok: false;
+      reason: RejectReason;
+    }
+  | {
+      /**
+       * Loaded data was refused as hostile (a port addition, reported to
+       * the app as `session:invalid`). See chapters/deviations.md.
+       */
+      step: 'valid';
+      ok: false;
+      reason: 'hostile';
+      /** What exactly was wrong with it, for a log line. */
+      detail: string;
     }
   | {
       /** Trusted data became the session. */
@@ -85,28 +156,35 @@ export type TraceEvent =
   | {
       /** Commit decided to write the session. */
       step: 'commit';
-      /** `'changed'`, `'rolling'`, `'renew'` or `'force'`. */
-      reason: string;
+      reason: CommitReason;
       /** `true` for `save()`, `regenerate()` or a `maxAge` change. */
       forced: boolean;
     }
   | {
       /** Commit decided to write nothing. */
       step: 'skip';
-      /** Why not, in words. */
-      why: string;
+      reason: SkipReason;
     }
   | {
-      /** The session was written. */
+      /** The session was written into the cookie itself. */
       step: 'save';
-      /** To the cookie itself, or to the store (with the id in the cookie). */
-      target: 'cookie' | 'store';
-      /** The cookie's `maxAge` option for this response (`undefined`: no `Expires`). */
-      maxAge: unknown;
-      /** Length of the encoded cookie value (cookie mode). */
-      bytes?: number;
-      /** The TTL handed to the store (store mode). */
-      storeTtl?: unknown;
+      target: 'cookie';
+      /**
+       * The cookie's `maxAge` for this response; `undefined`: no
+       * `Expires` (a browser-session cookie).
+       */
+      maxAge: MaxAge | undefined;
+      /** Length of the encoded cookie value. */
+      bytes: number;
+    }
+  | {
+      /** The session was written to the store, its id into the cookie. */
+      step: 'save';
+      target: 'store';
+      /** The cookie's `maxAge` for this response (as above). */
+      maxAge: MaxAge | undefined;
+      /** The TTL handed to the store: `maxAge` + 10 s, or `'session'`. */
+      storeTtl: MaxAge;
     }
   | {
       /** The session was removed: record destroyed, cookie expired. */
@@ -119,13 +197,23 @@ export type TraceEvent =
 export type TraceMessage = TraceEvent & {
   /** The Koa context of the request the event belongs to. */
   ctx: Context;
+  /** When it happened: `performance.now()`, in milliseconds. */
+  at: number;
 };
 
 const channel = diagnostics.channel(TRACE_CHANNEL);
 
-/** Publish a trace event for `ctx` if anyone is listening. */
-export function trace(ctx: Context, event: TraceEvent): void {
-  if (channel.hasSubscribers) channel.publish({ ...event, ctx });
+/**
+ * Publish a trace event for `ctx` if anyone is listening. Pass a function
+ * when the event costs something to build: it runs only for a listener.
+ */
+export function trace(
+  ctx: Context,
+  event: TraceEvent | (() => TraceEvent),
+): void {
+  if (!channel.hasSubscribers) return;
+  const e = typeof event === 'function' ? event() : event;
+  channel.publish({ ...e, ctx, at: performance.now() });
 }
 
 /**

@@ -39,7 +39,10 @@ export const DEFAULT_SESSION_TTL = 24 * 60 * 60 * 1000;
  *
  * See chapters/09-redis-store.md#the-session-pitfall
  */
-export function storeTtl(maxAge: MaxAge | undefined, sessionTtl: number): number {
+export function storeTtl(
+  maxAge: MaxAge | undefined,
+  sessionTtl: number,
+): number {
   if (typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge > 0) {
     return Math.ceil(maxAge);
   }
@@ -48,10 +51,15 @@ export function storeTtl(maxAge: MaxAge | undefined, sessionTtl: number): number
 // #endregion storeTtl
 
 /** Validate a `sessionTtl` option once, at construction. */
-export function checkSessionTtl(owner: string, value: number | undefined): number {
+export function checkSessionTtl(
+  owner: string,
+  value: number | undefined,
+): number {
   if (value === undefined) return DEFAULT_SESSION_TTL;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${owner}: sessionTtl must be a positive number of ms, got ${value}`);
+    throw new TypeError(
+      `${owner}: sessionTtl must be a positive number of ms, got ${value}`,
+    );
   }
   return Math.ceil(value);
 }
@@ -65,7 +73,9 @@ export function checkSessionTtl(owner: string, value: number | undefined): numbe
 export function parseRecord(text: string): SessionData | undefined {
   try {
     const data: unknown = JSON.parse(text);
-    return data !== null && typeof data === 'object' ? (data as SessionData) : undefined;
+    return data !== null && typeof data === 'object'
+      ? (data as SessionData)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -121,7 +131,9 @@ export class MemoryStore implements SessionStore {
     this.#sessionTtl = checkSessionTtl('MemoryStore', options.sessionTtl);
     const pruneInterval = options.pruneInterval ?? 60_000;
     if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
-      throw new TypeError(`MemoryStore: pruneInterval must be ms >= 0, got ${pruneInterval}`);
+      throw new TypeError(
+        `MemoryStore: pruneInterval must be ms >= 0, got ${pruneInterval}`,
+      );
     }
     this.#pruneInterval = pruneInterval;
     this.#now = options.now ?? Date.now;
@@ -169,7 +181,10 @@ export class MemoryStore implements SessionStore {
   set(key: string, sess: SessionData, maxAge: MaxAge | undefined): void {
     const now = this.#now();
     const json = JSON.stringify(sess);
-    this.#slots.set(key, { json, expires: now + storeTtl(maxAge, this.#sessionTtl) });
+    this.#slots.set(key, {
+      json,
+      expires: now + storeTtl(maxAge, this.#sessionTtl),
+    });
     if (now >= this.#nextPrune) this.prune();
   }
   // #endregion set

@@ -23,7 +23,11 @@
  *
  * @module stores/mysql
  */
-import mysql, { type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
+import mysql, {
+  type Pool,
+  type PoolOptions,
+  type RowDataPacket,
+} from 'mysql2/promise';
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
 import { checkSessionTtl, parseRecord, storeTtl } from './memory.js';
@@ -80,7 +84,11 @@ const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
  */
 function quoteTable(name: string): string {
   const parts = typeof name === 'string' ? name.split('.') : [];
-  if (parts.length < 1 || parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
+  if (
+    parts.length < 1 ||
+    parts.length > 2 ||
+    !parts.every((p) => IDENTIFIER.test(p))
+  ) {
     throw new TypeError(
       `MysqlStore: table must be a plain identifier like "sessions" or "db.sessions", got ${JSON.stringify(name)}`,
     );
@@ -108,7 +116,13 @@ export class MysqlStore implements SessionStore {
   readonly pool: Pool;
   /** The table name as configured (unquoted). */
   readonly table: string;
-  readonly #sql: { create: string; get: string; set: string; destroy: string; cleanup: string };
+  readonly #sql: {
+    create: string;
+    get: string;
+    set: string;
+    destroy: string;
+    cleanup: string;
+  };
   readonly #ownsPool: boolean;
   readonly #createTable: boolean;
   readonly #sessionTtl: number;
@@ -118,7 +132,9 @@ export class MysqlStore implements SessionStore {
 
   constructor(options: MysqlStoreOptions) {
     if (!options || typeof options !== 'object') {
-      throw new TypeError('MysqlStore: pass { uri }, { pool } or mysql2 pool options');
+      throw new TypeError(
+        'MysqlStore: pass { uri }, { pool } or mysql2 pool options',
+      );
     }
     const {
       table = DEFAULT_TABLE,
@@ -157,17 +173,25 @@ export class MysqlStore implements SessionStore {
       this.#ownsPool = false;
     } else {
       // Our pool, our defaults: utf8mb4 on the wire, matching the table.
-      this.pool = mysql.createPool({ charset: 'utf8mb4', ...(rest as PoolOptions) });
+      this.pool = mysql.createPool({
+        charset: 'utf8mb4',
+        ...(rest as PoolOptions),
+      });
       this.#ownsPool = true;
     }
     this.#createTable = createTable;
     this.#sessionTtl = checkSessionTtl('MysqlStore', sessionTtl);
     this.#onCleanupError =
       onCleanupError ??
-      ((error) => process.emitWarning(`MysqlStore cleanup failed: ${describeError(error)}`));
+      ((error) =>
+        process.emitWarning(
+          `MysqlStore cleanup failed: ${describeError(error)}`,
+        ));
 
     if (!Number.isFinite(cleanupInterval) || cleanupInterval < 0) {
-      throw new TypeError(`MysqlStore: cleanupInterval must be ms >= 0, got ${cleanupInterval}`);
+      throw new TypeError(
+        `MysqlStore: cleanupInterval must be ms >= 0, got ${cleanupInterval}`,
+      );
     }
     if (cleanupInterval > 0) this.#startCleanup(cleanupInterval);
   }
@@ -216,7 +240,11 @@ export class MysqlStore implements SessionStore {
    */
   async get(id: string): Promise<SessionData | undefined> {
     await this.ready();
-    const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [id, id, Date.now()]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [
+      id,
+      id,
+      Date.now(),
+    ]);
     const text = rows[0]?.data;
     return typeof text === 'string' ? parseRecord(text) : undefined;
   }
@@ -242,7 +270,11 @@ export class MysqlStore implements SessionStore {
    *
    * See chapters/10-mysql-store.md#set
    */
-  async set(id: string, sess: SessionData, maxAge: MaxAge | undefined): Promise<void> {
+  async set(
+    id: string,
+    sess: SessionData,
+    maxAge: MaxAge | undefined,
+  ): Promise<void> {
     await this.ready();
     const expires = Date.now() + storeTtl(maxAge, this.#sessionTtl);
     const json = JSON.stringify(sess);
@@ -273,7 +305,10 @@ export class MysqlStore implements SessionStore {
    */
   async cleanup(): Promise<number> {
     await this.ready();
-    const [result] = await this.pool.query<mysql.ResultSetHeader>(this.#sql.cleanup, [Date.now()]);
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(
+      this.#sql.cleanup,
+      [Date.now()],
+    );
     return result.affectedRows;
   }
 

@@ -69,7 +69,9 @@ export class RedisStore implements SessionStore {
       typeof (client as Redis).set !== 'function' ||
       typeof (client as Redis).del !== 'function'
     ) {
-      throw new TypeError('RedisStore: `client` must be an ioredis Redis or Cluster instance');
+      throw new TypeError(
+        'RedisStore: `client` must be an ioredis Redis or Cluster instance',
+      );
     }
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
       throw new TypeError('RedisStore: `prefix` must be a string');
@@ -118,7 +120,11 @@ export class RedisStore implements SessionStore {
    *
    * See chapters/09-redis-store.md#set
    */
-  async set(id: string, sess: SessionData, maxAge: MaxAge | undefined): Promise<void> {
+  async set(
+    id: string,
+    sess: SessionData,
+    maxAge: MaxAge | undefined,
+  ): Promise<void> {
     const ttl = storeTtl(maxAge, this.#sessionTtl);
     await this.client.set(this.keyFor(id), JSON.stringify(sess), 'PX', ttl);
   }

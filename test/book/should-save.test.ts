@@ -188,7 +188,7 @@ async function runRow(row: Row, impl: Impl) {
   let decision = '';
   if (last?.step === 'commit') decision = last.forced ? 'force' : `'${last.reason}'`;
   else if (last?.step === 'skip')
-    decision = last.why === 'session never accessed' ? 'skip (never accessed)' : "''";
+    decision = last.reason === 'untouched' ? 'skip (never accessed)' : "''";
   return { decision, sent: x.setCookie.length > 0 };
 }
 

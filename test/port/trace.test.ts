@@ -6,15 +6,16 @@
 import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import session, { onTrace, type SessionStore, type TraceMessage } from '../../src/index.js';
+import session, { onTrace, type SessionStore, type TraceEvent } from '../../src/index.js';
 
 let unsubscribe: (() => void) | undefined;
 afterEach(() => unsubscribe?.());
 
-function record(): Array<Omit<TraceMessage, 'ctx'>> {
-  const steps: Array<Omit<TraceMessage, 'ctx'>> = [];
-  unsubscribe = onTrace(({ ctx: _ctx, ...event }) => {
-    steps.push(event);
+function record(): TraceEvent[] {
+  const steps: TraceEvent[] = [];
+  unsubscribe = onTrace(({ ctx: _ctx, at, ...event }) => {
+    expect(at).toBeTypeOf('number');
+    steps.push(event as TraceEvent);
   });
   return steps;
 }
@@ -43,7 +44,13 @@ describe('trace events', () => {
     const steps = record();
     await request(counterApp()).get('/');
     expect(steps.map((s) => s.step)).toEqual(['cookie', 'created', 'commit', 'save']);
-    expect(steps[0]).toEqual({ step: 'cookie', key: 'koa.sess', present: false });
+    expect(steps[0]).toEqual({
+      step: 'cookie',
+      key: 'koa.sess',
+      present: false,
+      signature: 'none',
+      length: 0,
+    });
     expect(steps[2]).toEqual({ step: 'commit', reason: 'changed', forced: false });
     expect(steps[3]).toMatchObject({ step: 'save', target: 'cookie' });
   });
@@ -57,13 +64,22 @@ describe('trace events', () => {
     const steps = record();
     await request(app).get('/read').set('Cookie', cookie);
     expect(steps.map((s) => s.step)).toEqual(['cookie', 'decode', 'valid', 'loaded', 'skip']);
+    const value = cookie.split('; ')[0]!.split('=')[1]!;
+    expect(steps[0]).toEqual({
+      step: 'cookie',
+      key: 'koa.sess',
+      present: true,
+      signature: 'valid',
+      length: value.length,
+    });
     expect(steps[2]).toEqual({ step: 'valid', ok: true });
+    expect(steps[4]).toEqual({ step: 'skip', reason: 'unchanged' });
   });
 
   it('a request that never reads the session says so', async () => {
     const steps = record();
     await request(counterApp()).get('/untouched');
-    expect(steps).toEqual([{ step: 'skip', why: 'session never accessed' }]);
+    expect(steps).toEqual([{ step: 'skip', reason: 'untouched' }]);
   });
 
   it('a hostile cookie is reported with the reason', async () => {
@@ -96,7 +112,13 @@ describe('trace events', () => {
     // An id without its signature cookie is not an id at all.
     const steps = record();
     await request(app).get('/').set('Cookie', 'koa.sess=fixed-id');
-    expect(steps[0]).toEqual({ step: 'external-key', source: 'cookie', key: undefined });
+    expect(steps[0]).toEqual({
+      step: 'external-key',
+      source: 'cookie',
+      key: undefined,
+      signature: 'missing',
+      length: 'fixed-id'.length,
+    });
     // With the signature the stored record is found, and saved with maxAge + 10 s.
     const withSig = record();
     const first = await request(app).get('/');
@@ -112,5 +134,59 @@ describe('trace events', () => {
       maxAge: 60_000,
       storeTtl: 70_000,
     });
+  });
+});
+
+describe('trace events name each verdict', () => {
+  const jarOf = (res: request.Response) =>
+    (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+
+  it('a new session left empty is skipped as new-empty, not unchanged', async () => {
+    const steps = record();
+    await request(counterApp()).get('/read');
+    expect(steps.at(-1)).toEqual({ step: 'skip', reason: 'new-empty' });
+  });
+
+  it('a forged signature is wrong; a cookie signed with an older key is older-key', async () => {
+    const old = new Koa();
+    old.keys = ['older'];
+    old.use(session({}, old));
+    old.use((ctx) => {
+      ctx.session!.views = 1;
+      ctx.body = 'ok';
+    });
+    const signedOld = jarOf(await request(old.callback()).get('/'));
+
+    const app = new Koa();
+    app.keys = ['current', 'older'];
+    app.use(session({}, app));
+    app.use((ctx) => {
+      ctx.body = String(ctx.session!.views ?? 0);
+    });
+    const steps = record();
+    await request(app.callback()).get('/').set('Cookie', signedOld);
+    const forged = signedOld.replace(/koa\.sess\.sig=[^;]+/, 'koa.sess.sig=AAAA');
+    await request(app.callback()).get('/').set('Cookie', forged);
+    const cookies = steps.filter((s) => s.step === 'cookie');
+    expect(cookies.map((s) => [s.present, s.signature])).toEqual([
+      [true, 'older-key'],
+      [false, 'wrong'],
+    ]);
+  });
+
+  it('an unsigned session cookie says so', async () => {
+    const app = counterApp({ signed: false });
+    const cookie = jarOf(await request(app).get('/'));
+    const steps = record();
+    await request(app).get('/read').set('Cookie', cookie);
+    expect(steps[0]).toMatchObject({ step: 'cookie', present: true, signature: 'unsigned' });
+  });
+
+  it('a rolling session commits with the reason rolling', async () => {
+    const app = counterApp({ rolling: true });
+    const cookie = jarOf(await request(app).get('/'));
+    const steps = record();
+    await request(app).get('/read').set('Cookie', cookie);
+    expect(steps).toContainEqual({ step: 'commit', reason: 'rolling', forced: false });
   });
 });
