@@ -2,9 +2,10 @@
  * `RedisStore`: sessions in Redis through an ioredis client you own.
  *
  * Each call is exactly one command, so one network round trip: `GET`,
- * `SET key value PX ttl`, `DEL`. Values are JSON text, readable with
- * `redis-cli GET <key>`, and every key carries its own expiry, so Redis —
- * not this code — forgets abandoned sessions.
+ * `SET key value PX ttl`, `DEL` (with the opt-in `wait`, `set` pipelines
+ * a `WAIT` behind its `SET`: still one round trip). Values are JSON text,
+ * readable with `redis-cli GET <key>`, and every key carries its own
+ * expiry, so Redis — not this code — forgets abandoned sessions.
  *
  * Why write one when koa-redis exists? koa-redis 4.0.1 (the article's
  * choice, still used by the playground's Redis demo) works, but it has no
@@ -39,6 +40,15 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day. */
   sessionTtl?: number;
+  /**
+   * Opt-in: after each `set`, wait (Redis `WAIT`) until `replicas`
+   * replicas hold the write, or `timeout` ms pass. Off by default, and then
+   * `set` stays one `SET`. Narrows, does not close, the window in which a
+   * crashed primary takes acknowledged sessions with it; a timeout is not
+   * an error (the write is on the primary). See
+   * chapters/13-scaling-out.md#wait
+   */
+  wait?: { replicas: number; timeout: number };
 }
 
 /**
@@ -60,6 +70,7 @@ export class RedisStore implements SessionStore {
   /** The key prefix in use. */
   readonly prefix: string;
   readonly #sessionTtl: number;
+  readonly #wait: { replicas: number; timeout: number } | undefined;
 
   constructor(options: RedisStoreOptions) {
     const client = options?.client as unknown;
@@ -79,6 +90,7 @@ export class RedisStore implements SessionStore {
     this.client = options.client;
     this.prefix = options.prefix ?? '';
     this.#sessionTtl = checkSessionTtl('RedisStore', options.sessionTtl);
+    this.#wait = checkWait(options.wait);
   }
 
   /** The Redis key a session id is stored under. */
@@ -126,7 +138,22 @@ export class RedisStore implements SessionStore {
     maxAge: MaxAge | undefined,
   ): Promise<void> {
     const ttl = storeTtl(maxAge, this.#sessionTtl);
-    await this.client.set(this.keyFor(id), JSON.stringify(sess), 'PX', ttl);
+    const key = this.keyFor(id);
+    const value = JSON.stringify(sess);
+    if (!this.#wait) {
+      await this.client.set(key, value, 'PX', ttl);
+      return;
+    }
+    // Opt-in durability: SET and WAIT in one pipeline, one round trip. A
+    // Cluster client sends a pipeline to the node owning its key, and WAIT
+    // must run on the connection (so the node) that wrote.
+    const { replicas, timeout } = this.#wait;
+    const replies = await this.client
+      .pipeline()
+      .set(key, value, 'PX', ttl)
+      .wait(replicas, timeout)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
   }
   // #endregion set
 
@@ -151,4 +178,22 @@ export class RedisStore implements SessionStore {
     if (left === -1) return Number.POSITIVE_INFINITY;
     return left >= 0 ? left : undefined;
   }
+}
+
+/** `wait` must be whole, non-negative numbers; a typo fails at start-up. */
+function checkWait(wait: RedisStoreOptions['wait']) {
+  if (wait === undefined) return undefined;
+  const int = (n: unknown, min: number) => Number.isInteger(n) && (n as number) >= min;
+  // WAIT with timeout 0 blocks forever: a request would hang, so refuse it.
+  if (
+    typeof wait !== 'object' ||
+    wait === null ||
+    !int(wait.replicas, 0) ||
+    !int(wait.timeout, 1)
+  ) {
+    throw new TypeError(
+      'RedisStore: `wait` must be { replicas, timeout }: integers, timeout ≥ 1 ms',
+    );
+  }
+  return { replicas: wait.replicas, timeout: wait.timeout };
 }

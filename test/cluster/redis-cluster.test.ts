@@ -130,6 +130,23 @@ describe.runIf(hasBinaries)('RedisStore on a six-node Redis Cluster', () => {
     }
   });
 
+  it('with the opt-in `wait`, set pipelines SET and WAIT to the owner: one round trip', async () => {
+    const store = new RedisStore({ client, prefix: 'one:', wait: { replicas: 1, timeout: 100 } });
+    const owner = (await primariesOf(cluster, ['one:def'])).get('one:def');
+    await Promise.all(client.nodes('master').map((node) => node.ping()));
+    const monitor = await monitorNodes(cluster, [owner!]);
+    try {
+      const sent = await monitor.during(() => store.set('def', { views: 2 }, 60_000));
+      expect(sent.map((s) => s.command)).toEqual([
+        'set one:def {"views":2} PX 60000',
+        'wait 1 100',
+      ]);
+    } finally {
+      monitor.close();
+      await store.destroy('def');
+    }
+  });
+
   it('spreads session keys over all three primaries; a hash tag in the prefix piles them on one', async () => {
     const ids = Array.from(
       { length: 30 },
@@ -257,4 +274,17 @@ describe.runIf(hasBinaries)('RedisStore on a six-node Redis Cluster', () => {
     // moments (measured lag) before the kill can be lost.
     expect(result.lostSessions + result.rolledBack).toBeLessThanOrEqual(result.atRisk);
   }, 40_000);
+});
+
+describe('RedisStore `wait` option', () => {
+  const client = { get() {}, set() {}, del() {} } as unknown as Cluster;
+  it.each([
+    { replicas: 1, timeout: 0 },
+    { replicas: -1, timeout: 10 },
+    { replicas: 1.5, timeout: 10 },
+    { replicas: 1 },
+    null,
+  ])('refuses %j at construction (timeout 0 would block forever)', (wait) => {
+    expect(() => new RedisStore({ client, wait: wait as never })).toThrow(/`wait` must be/);
+  });
 });
