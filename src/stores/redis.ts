@@ -183,7 +183,8 @@ export class RedisStore implements SessionStore {
 /** `wait` must be whole, non-negative numbers; a typo fails at start-up. */
 function checkWait(wait: RedisStoreOptions['wait']) {
   if (wait === undefined) return undefined;
-  const int = (n: unknown, min: number) => Number.isInteger(n) && (n as number) >= min;
+  const int = (n: unknown, min: number) =>
+    Number.isInteger(n) && (n as number) >= min;
   // WAIT with timeout 0 blocks forever: a request would hang, so refuse it.
   if (
     typeof wait !== 'object' ||
