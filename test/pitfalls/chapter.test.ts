@@ -55,10 +55,13 @@ const PITFALL_FILES = readdirSync(join(root, 'test/pitfalls'))
   .filter((n) => n.endsWith('.test.ts') && n !== 'chapter.test.ts')
   .map((n) => `test/pitfalls/${n}`);
 
-/** Which section cites which test: `(proof: `file` › "name")` and "… and "name"" follow-ons. */
-const PROOF = /`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"(?: and "([^"]+)")?/g;
+/** Every test cited: `(proof: `file` › "name")`, and follow-ons: `"a" and "b" and "c"`. */
+const PROOF = /`(test\/[\w./-]+\.test\.ts)` › ("[^"]+"(?: and "[^"]+")*)/g;
 const proofs = [...flat.matchAll(PROOF)].flatMap((m) =>
-  [m[2], m[3]].filter(Boolean).map((name) => ({ file: m[1] as string, name: name as string })),
+  [...(m[2] as string).matchAll(/"([^"]+)"/g)].map((n) => ({
+    file: m[1] as string,
+    name: n[1] as string,
+  })),
 );
 
 describe('pitfalls chapter: links', () => {
