@@ -105,7 +105,7 @@ describe.each<Impl>(['port', 'upstream'])('initFromCookie (%s)', (impl) => {
     app.on('session:expired', (e: { value: unknown }) => expired.push(e.value));
     const browser = new Browser(app);
     const first = await browser.get();
-    expect(first.cookies[0]!.attrs.expires).toBeUndefined();
+    expect(first.cookies[0]!.attributes.expires).toBeUndefined();
     // A browser that is never closed keeps that cookie for ever…
     clock.advance(86_400_000 + 1);
     const later = await browser.get();

@@ -281,6 +281,8 @@ describe.each<Impl>(['port', 'upstream'])('saving decisions (%s)', (impl) => {
     );
     await browser.get('/');
     const x = await browser.get('/remember-me');
-    expect(x.cookies[0]!.attrs.expires).toBe(new Date(clock.now() + 30 * 86_400_000).toUTCString());
+    expect(x.cookies[0]!.attributes.expires).toBe(
+      new Date(clock.now() + 30 * 86_400_000).toUTCString(),
+    );
   });
 });

@@ -5,13 +5,25 @@
  *
  * Every behavioural sentence in chapters/ names a test built from these.
  */
-import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Koa, { type Middleware } from 'koa';
 import upstreamSession from 'koa-session';
 import request from 'supertest';
-import { expect, vi } from 'vitest';
 import { createSession, onTrace, type SessionOptions, type TraceEvent } from '../../src/index.js';
+import {
+  type Clock,
+  CookieJar,
+  decodeCookieValue,
+  EPOCH,
+  freezeClock as freezeAt,
+  parseSetCookie,
+  RecordingStore,
+  recordings,
+  type SetCookie,
+  setCookieLines,
+  sign,
+} from '../support/index.js';
+
+export { parseSetCookie, type SetCookie };
 
 /** The secret every book app signs with (first key signs, all keys verify). */
 export const BOOK_KEYS = ['book secret'];
@@ -45,26 +57,6 @@ export const countViews: Middleware = (ctx) => {
   ctx.body = `${views} views`;
 };
 
-/** One `Set-Cookie` line, taken apart. Attribute names are lower-cased. */
-export interface SetCookie {
-  name: string;
-  value: string;
-  attrs: Record<string, string | true>;
-  raw: string;
-}
-
-export function parseSetCookie(raw: string): SetCookie {
-  const [pair = '', ...rest] = raw.split(/;\s*/);
-  const eq = pair.indexOf('=');
-  const attrs: Record<string, string | true> = {};
-  for (const part of rest) {
-    const i = part.indexOf('=');
-    if (i < 0) attrs[part.toLowerCase()] = true;
-    else attrs[part.slice(0, i).toLowerCase()] = part.slice(i + 1);
-  }
-  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attrs, raw };
-}
-
 /** What one request produced, as a reader of the book would look at it. */
 export interface Exchange {
   status: number;
@@ -83,12 +75,14 @@ export interface Exchange {
  * `Cookie` header. Enough to replay a user's visits faithfully.
  */
 export class Browser {
-  readonly jar = new Map<string, string>();
+  readonly #cookies = new CookieJar();
+  /** The cookies held, by name; a test may plant or forge one here. */
+  readonly jar = this.#cookies.cookies;
 
   constructor(readonly app: Koa) {}
 
   cookieHeader(): string {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    return this.#cookies.header() ?? '';
   }
 
   async get(path = '/', headers: Record<string, string> = {}): Promise<Exchange> {
@@ -97,22 +91,20 @@ export class Browser {
     if (sent) req = req.set('Cookie', sent);
     for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
     const res = await req;
-    const raw = res.headers['set-cookie'] as unknown;
-    const setCookie = Array.isArray(raw) ? (raw as string[]) : raw ? [String(raw)] : [];
-    const cookies = setCookie.map(parseSetCookie);
-    for (const c of cookies) {
-      const expires = typeof c.attrs.expires === 'string' ? Date.parse(c.attrs.expires) : NaN;
-      if (!c.value || expires <= Date.now()) this.jar.delete(c.name);
-      else this.jar.set(c.name, c.value);
-    }
-    return { status: res.status, body: res.text, setCookie, cookies, sent };
+    const setCookie = setCookieLines(res.headers['set-cookie']);
+    this.#cookies.take(setCookie);
+    return {
+      status: res.status,
+      body: res.text,
+      setCookie,
+      cookies: setCookie.map(parseSetCookie),
+      sent,
+    };
   }
 }
 
 /** Decode the default cookie encoding (base64 of JSON) to look inside. */
-export function decodeCookie(value: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>;
-}
+export const decodeCookie = decodeCookieValue;
 
 /** The cookie called `name` in an exchange, or undefined. */
 export function cookieNamed(x: Exchange, name: string): SetCookie | undefined {
@@ -122,19 +114,9 @@ export function cookieNamed(x: Exchange, name: string): SetCookie | undefined {
 /** A fixed instant the book's recordings are made at: 2025-01-01 00:00:00 UTC. */
 export const BOOK_T0 = Date.UTC(2025, 0, 1, 0, 0, 0);
 
-/**
- * Freeze `Date.now()` (the only clock koa-session and `cookies` read) at
- * `start`; `advance` moves it. Undo with `vi.restoreAllMocks()`.
- */
-export function freezeClock(start = BOOK_T0) {
-  let now = start;
-  vi.spyOn(Date, 'now').mockImplementation(() => now);
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
+/** Freeze `Date.now()` at `start` (the book's instant unless told). */
+export function freezeClock(start = BOOK_T0): Clock {
+  return freezeAt(start);
 }
 
 /** Run `fn` with both implementations and return both results, for side-by-side checks. */
@@ -142,52 +124,12 @@ export async function both<T>(fn: (impl: Impl) => Promise<T>): Promise<Record<Im
   return { port: await fn('port'), upstream: await fn('upstream') };
 }
 
-/** One call a store received, with the arguments that matter to the book. */
-export interface StoreCall {
-  op: 'get' | 'set' | 'destroy';
-  key: string;
-  data?: Record<string, unknown>;
-  maxAge?: unknown;
-  rolling?: unknown;
-  changed?: unknown;
-}
-
 /**
- * The simplest possible store, a `Map`, that also writes down every call it
- * receives: the book's window onto what koa-session asks of a store.
+ * A `Map` store that writes down every call it receives: the book's
+ * window onto what koa-session asks of a store.
  */
-export function recordingStore() {
-  const records = new Map<string, string>();
-  const calls: StoreCall[] = [];
-  return {
-    records,
-    calls,
-    get(key: string, maxAge: unknown, options: { rolling?: unknown }) {
-      calls.push({ op: 'get', key, maxAge, rolling: options?.rolling });
-      const text = records.get(key);
-      return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
-    },
-    set(
-      key: string,
-      data: Record<string, unknown>,
-      maxAge: unknown,
-      options: { rolling?: unknown; changed?: unknown },
-    ) {
-      calls.push({
-        op: 'set',
-        key,
-        data: JSON.parse(JSON.stringify(data)),
-        maxAge,
-        rolling: options?.rolling,
-        changed: options?.changed,
-      });
-      records.set(key, JSON.stringify(data));
-    },
-    destroy(key: string) {
-      calls.push({ op: 'destroy', key });
-      records.delete(key);
-    },
-  };
+export function recordingStore(): RecordingStore {
+  return new RecordingStore();
 }
 
 /** A v4 UUID, the shape of koa-session's default session ids. */
@@ -219,39 +161,26 @@ export function traceApp(app: Koa) {
   };
 }
 
-/** What keygrip computes for the `.sig` cookie: HMAC-SHA1 of `name=value`, base64url, unpadded. */
+/** The `.sig` value for `name=value` under the book's key (or `key`). */
 export function signature(name: string, value: string, key = BOOK_KEYS[0]!): string {
-  return createHmac('sha1', key)
-    .update(`${name}=${value}`)
-    .digest('base64')
-    .replace(/\//g, '_')
-    .replace(/\+/g, '-')
-    .replace(/=/g, '');
+  return sign(name, value, key);
 }
 
 /** The two lines `remove()` writes for the default cookie name and keys. */
 export const DELETION_LINES = [
-  'koa.sess=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly',
-  `koa.sess.sig=${signature('koa.sess', '')}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly`,
+  `koa.sess=; path=/; expires=${EPOCH}; httponly`,
+  `koa.sess.sig=${signature('koa.sess', '')}; path=/; expires=${EPOCH}; httponly`,
 ];
 
 /**
- * Recorded outputs: text a test produced, kept in chapters/recorded/ so a
- * chapter can include it verbatim. Normally the test only compares (and
- * fails when the file is stale); `npm run book:record` (BOOK_RECORD=1)
- * rewrites the files instead.
+ * Compare a recorded output in chapters/recorded/ with what the test
+ * produced; `npm run book:record` (BOOK_RECORD=1) rewrites the files.
  */
-export function checkRecording(name: string, text: string): void {
-  const dir = new URL('../../chapters/recorded/', import.meta.url);
-  const file = new URL(name, dir);
-  if (process.env.BOOK_RECORD === '1') {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
-  expect(current, `chapters/recorded/${name} is stale: run \`npm run book:record\``).toBe(text);
-}
+export const checkRecording = recordings({
+  dir: new URL('../../chapters/recorded/', import.meta.url),
+  env: 'BOOK_RECORD',
+  command: 'npm run book:record',
+});
 
 /**
  * Write an exchange the way the book shows it: the request line, the

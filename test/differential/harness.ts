@@ -10,10 +10,10 @@
  * handling and real `Set-Cookie` headers. Steps run strictly one at a time:
  * side A, then side B, then compare.
  */
-import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { sign } from '../support/cookies.js';
 import {
   type Action,
   type Codec,
@@ -215,14 +215,6 @@ function cookieHeader(jar: Jar, requestPath: string): string | undefined {
     if (pathMatches(requestPath, cookie.path)) parts.push(`${name}=${cookie.value}`);
   }
   return parts.length ? parts.join('; ') : undefined;
-}
-
-/** The signature `cookies`/Keygrip would compute (HMAC-SHA1, URL-safe base64). */
-function sign(data: string, key: string): string {
-  return createHmac('sha1', key)
-    .update(data)
-    .digest('base64')
-    .replace(/\/|\+|=/g, (c) => ({ '/': '_', '+': '-', '=': '' })[c]!);
 }
 
 // ---------------------------------------------------------------------------
@@ -623,7 +615,7 @@ function forgeSignature(side: SideState, name: string, client: number): void {
   const key = (side.app.keys as string[] | undefined)?.[0];
   if (!cookie || !key) return;
   jar.set(`${name}.sig`, {
-    value: sign(`${name}=${cookie.value}`, key),
+    value: sign(name, cookie.value, key),
     expires: cookie.expires,
     path: cookie.path,
   });

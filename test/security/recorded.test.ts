@@ -9,12 +9,12 @@
  */
 import Koa from 'koa';
 import upstream from 'koa-session';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, it, vi } from 'vitest';
 import session, { onTrace, type TraceMessage } from '../../src/index.js';
+import { recordings } from '../support/recordings.js';
 import { identityApp } from './apps.js';
 import {
   CookieJar,
-  checkRecording,
   collectErrors,
   fromCookieValue,
   NEW_KEY,
@@ -26,13 +26,12 @@ import {
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
 
-function expectFresh(name: string, text: string) {
-  const { stale, current } = checkRecording(name, text);
-  expect(
-    stale ? current : text,
-    `test/security/recorded/${name} is stale: run \`npm run security:record\``,
-  ).toBe(text);
-}
+/** Fails when a file in ./recorded is stale; `npm run security:record` rewrites them. */
+const checkRecording = recordings({
+  dir: new URL('./recorded/', import.meta.url),
+  env: 'SECURITY_RECORD',
+  command: 'npm run security:record',
+});
 
 /** A request and its answer, in the book's transcript style. */
 function exchange(path: string, cookie: string | undefined, reply: Reply): string {
@@ -65,7 +64,7 @@ describe('recorded transcripts', () => {
         `── _expire is ${new Date(data._expire).toISOString()}: one day after the save`,
         '',
       ].join('\n');
-      expectFresh('readable-cookie.txt', text);
+      checkRecording('readable-cookie.txt', text);
     } finally {
       await server.close();
     }
@@ -84,7 +83,7 @@ describe('recorded transcripts', () => {
         exchange('/whoami', cookie, reply),
         '',
       ].join('\n');
-      expectFresh('tampering.txt', text);
+      checkRecording('tampering.txt', text);
     } finally {
       await server.close();
     }
@@ -131,7 +130,7 @@ describe('recorded transcripts', () => {
         );
       }
       rows.push('');
-      expectFresh('hostile-payloads.txt', rows.join('\n'));
+      checkRecording('hostile-payloads.txt', rows.join('\n'));
     } finally {
       stop();
       await Promise.all([theirs.close(), ours.close()]);
@@ -160,7 +159,7 @@ describe('recorded transcripts', () => {
       const cookie = browser.header();
       const next = await server.get('/whoami', cookie);
       lines.push(exchange('/whoami', cookie?.replace(/(koa\.sess=.{24}).*?;/, '$1…;'), next), '');
-      expectFresh('oversize.txt', lines.join('\n'));
+      checkRecording('oversize.txt', lines.join('\n'));
     } finally {
       await server.close();
     }

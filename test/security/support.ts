@@ -9,40 +9,27 @@
  *
  * Read with: chapters/11-security.md
  */
-import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
+import { decodeCookieValue, encodeCookieValue } from '../support/cookies.js';
+
+export {
+  CookieJar,
+  parseSetCookie,
+  type SetCookie,
+  sign,
+} from '../support/cookies.js';
 
 /** The signing keys the lab's apps use. `OLD_KEY` plays the retired secret. */
 export const NEW_KEY = 'lab key 2025: rotate me';
 export const OLD_KEY = 'lab key 2019: retired';
 
-/**
- * What the `cookies` library (through `keygrip`) puts in `<name>.sig`: an
- * HMAC-SHA1 of the string `name=value`, base64url without padding. Written
- * out here so the book can show that a signature is nothing magic — anyone
- * holding the key can compute it, and nobody without it can.
- */
-export function sign(name: string, value: string, key: string): string {
-  return createHmac('sha1', key)
-    .update(`${name}=${value}`)
-    .digest('base64')
-    .replace(/\//g, '_')
-    .replace(/\+/g, '-')
-    .replace(/=+$/, '');
-}
-
 /** The default cookie codec, by hand: JSON, then base64. No secret involved. */
-export function toCookieValue(data: unknown): string {
-  return Buffer.from(JSON.stringify(data)).toString('base64');
-}
+export const toCookieValue = encodeCookieValue;
 
 /** And back again: what anyone who sees the cookie can do. */
-export function fromCookieValue(value: string): unknown {
-  return JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
-}
+export const fromCookieValue: (value: string) => unknown = decodeCookieValue;
 
 /** A `Cookie` request header carrying a session cookie and, if given, its signature. */
 export function cookieHeader(name: string, value: string, signature?: string): string {
@@ -109,74 +96,4 @@ export function collectErrors(app: Koa): Error[] {
   const errors: Error[] = [];
   app.on('error', (err: Error) => errors.push(err));
   return errors;
-}
-
-/** One parsed `Set-Cookie` line. */
-export interface SetCookie {
-  name: string;
-  value: string;
-  /** Attribute names in lower case; flags map to `true`. */
-  attributes: Record<string, string | true>;
-}
-
-export function parseSetCookie(line: string): SetCookie {
-  const [pair = '', ...attrs] = line.split(';');
-  const eq = pair.indexOf('=');
-  const attributes: Record<string, string | true> = {};
-  for (const attr of attrs) {
-    const [k = '', ...v] = attr.trim().split('=');
-    attributes[k.toLowerCase()] = v.length ? v.join('=') : true;
-  }
-  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1), attributes };
-}
-
-/**
- * A cookie jar for one client. By default it keeps every cookie it is given
- * (like supertest's agent). With `browserLimit`, it behaves like a browser:
- * a cookie whose name and value together exceed that many bytes is ignored,
- * silently — no error, no console message, the old cookie stays.
- */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-  /** Cookies this jar refused because they were too big. */
-  readonly dropped: SetCookie[] = [];
-  constructor(private readonly browserLimit = Number.POSITIVE_INFINITY) {}
-
-  /** Apply a response's `Set-Cookie` lines. */
-  take(lines: string[]): void {
-    for (const line of lines) {
-      const cookie = parseSetCookie(line);
-      if (Buffer.byteLength(cookie.name + cookie.value) > this.browserLimit) {
-        this.dropped.push(cookie);
-        continue;
-      }
-      const expires = cookie.attributes.expires;
-      const expired = typeof expires === 'string' && Date.parse(expires) <= Date.now();
-      if (expired || cookie.value === '') this.cookies.delete(cookie.name);
-      else this.cookies.set(cookie.name, cookie.value);
-    }
-  }
-
-  /** The `Cookie` header this jar would send, or `undefined` when empty. */
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-/**
- * Recorded outputs: a transcript a test produced, kept in
- * test/security/recorded/ so chapters/11-security.md can embed it verbatim.
- * Normally the test only compares and fails when the file is stale;
- * `npm run security:record` (SECURITY_RECORD=1) rewrites the files.
- */
-export function checkRecording(name: string, text: string): { stale: boolean; current: string } {
-  const file = new URL(`./recorded/${name}`, import.meta.url);
-  if (process.env.SECURITY_RECORD === '1') {
-    mkdirSync(new URL('./recorded/', import.meta.url), { recursive: true });
-    writeFileSync(file, text);
-    return { stale: false, current: text };
-  }
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
-  return { stale: current !== text, current };
 }

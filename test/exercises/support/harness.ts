@@ -9,10 +9,10 @@
  * can never pass or fail on the learner's behalf.
  */
 import { randomUUID } from 'node:crypto';
-import Keygrip from 'keygrip';
 import Koa from 'koa';
 import request from 'supertest';
 import type { ContextSession, ResolvedOptions, SessionOptions } from '../../../src/index.js';
+import { decodeCookieValue, encodeCookieValue, signedCookieHeader } from '../../support/cookies.js';
 import { port } from '../impl.js';
 
 /** The signing key of every test app. */
@@ -94,18 +94,17 @@ export function sessionApp(
 
 /** A session cookie value made by hand: JSON, then base64 — what `encode` should produce. */
 export function cookieValue(data: unknown): string {
-  return Buffer.from(JSON.stringify(data)).toString('base64');
+  return encodeCookieValue(data);
 }
 
 /** Decode a cookie value by hand (the inverse of {@link cookieValue}). */
 export function readCookieValue(value: string): any {
-  return JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+  return decodeCookieValue(value);
 }
 
 /** A `Cookie` header with `name=value` and its keygrip signature under `keys[0]`. */
 export function signedCookie(name: string, value: string, keys: string[] = KEYS): string {
-  const signature = new Keygrip(keys).sign(`${name}=${value}`);
-  return `${name}=${value}; ${name}.sig=${signature}`;
+  return signedCookieHeader(name, value, keys[0]!);
 }
 
 /** The `Set-Cookie` line for cookie `name`, if the response has one. */

@@ -6,46 +6,22 @@
  */
 import type { Context } from 'koa';
 import type { MaxAge, SessionData, SessionStore } from '../../../src/index.js';
+import { RecordingStore } from '../../support/stores.js';
 
 function copy(data: SessionData): SessionData {
   return JSON.parse(JSON.stringify(data)) as SessionData;
 }
 
-/** One call a store received, for tests that check what koa-session asked of it. */
-export type StoreCall =
-  | { op: 'get'; key: string; maxAge: MaxAge | undefined; rolling: boolean | undefined }
-  | { op: 'set'; key: string; data: SessionData; maxAge: MaxAge | undefined; changed: boolean }
-  | { op: 'destroy'; key: string };
+export type { StoreCall } from '../../support/stores.js';
 
-/** A plain object store: the three-method contract over a Map. */
-export class MemoryStore implements SessionStore {
-  readonly records = new Map<string, SessionData>();
-  readonly calls: StoreCall[] = [];
-
-  async get(key: string, maxAge: MaxAge | undefined, options: { rolling: boolean | undefined }) {
-    this.calls.push({ op: 'get', key, maxAge, rolling: options.rolling });
-    const found = this.records.get(key);
-    return found && copy(found);
-  }
-
-  async set(
-    key: string,
-    data: SessionData,
-    maxAge: MaxAge | undefined,
-    options: { changed: boolean },
-  ) {
-    this.calls.push({ op: 'set', key, data: copy(data), maxAge, changed: options.changed });
-    this.records.set(key, copy(data));
-  }
-
-  async destroy(key: string) {
-    this.calls.push({ op: 'destroy', key });
-    this.records.delete(key);
-  }
-
-  /** Names of the operations received, in order. */
-  ops(): string[] {
-    return this.calls.map((c) => c.op);
+/**
+ * A plain object store that records every call: the three-method contract
+ * over a Map (test/support/stores.ts). Upstream's own tests check `set`'s
+ * `changed` flag, not `rolling`, and so do the expectations here.
+ */
+export class MemoryStore extends RecordingStore {
+  constructor() {
+    super({ setRolling: false });
   }
 }
 
