@@ -70,7 +70,7 @@ describe('pitfall: secure cookies behind a proxy', () => {
     const fixed = app({ secure: true }, { keys: ['k'], proxy: true }, countViews);
     const res = await new Browser(fixed).get('/', FORWARDED);
     expect(res.status).toBe(200);
-    expect(cookieNamed(res, 'koa.sess')?.attrs.secure).toBe(true);
+    expect(cookieNamed(res, 'koa.sess')?.attributes.secure).toBe(true);
   });
 
   it('app.proxy trusts the header from anyone: a plain-http request that claims https gets a secure cookie too', async () => {
@@ -443,7 +443,7 @@ describe('pitfall: logging out with autoCommit: false', () => {
     await browser.get('/login');
     const out = await browser.get('/logout');
     expect(out.status).toBe(200);
-    expect(cookieNamed(out, 'koa.sess')?.attrs.expires).toBe('Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(cookieNamed(out, 'koa.sess')?.attributes.expires).toBe('Thu, 01 Jan 1970 00:00:00 GMT');
     expect(browser.jar.has('koa.sess')).toBe(false);
   });
 
@@ -506,7 +506,7 @@ describe('pitfall: a second session middleware', () => {
     const clock = freezeClock();
     const browser = new Browser(oneMiddleware());
     const admin = await browser.get('/admin');
-    expect(cookieNamed(admin, 'site.sess')?.attrs.expires).toBe(
+    expect(cookieNamed(admin, 'site.sess')?.attributes.expires).toBe(
       new Date(clock.now() + 15 * 60_000).toUTCString(),
     );
   });
@@ -614,7 +614,7 @@ describe('pitfall: a front end on another site loses the session', () => {
   it('the default cookie has no SameSite, which browsers treat as Lax: never sent with a cross-site fetch', async () => {
     const res = await new Browser(api({}, false)).get('/', FROM_FRONT);
     const cookie = cookieNamed(res, 'koa.sess')!;
-    expect(cookie.attrs.samesite).toBeUndefined();
+    expect(cookie.attributes.samesite).toBeUndefined();
     expect(res.setCookie.join()).not.toMatch(/access-control/i);
   });
 
@@ -630,7 +630,7 @@ describe('pitfall: a front end on another site loses the session', () => {
     const browser = new Browser(api({ sameSite: 'none', secure: true }, true));
     const first = await browser.get('/', FROM_FRONT);
     const cookie = cookieNamed(first, 'koa.sess')!;
-    expect(cookie.attrs).toMatchObject({ samesite: 'none', secure: true });
+    expect(cookie.attributes).toMatchObject({ samesite: 'none', secure: true });
     expect((await browser.get('/', FROM_FRONT)).body).toBe('2 views');
     const res = await request(api({ sameSite: 'none', secure: true }, true).callback())
       .options('/')
