@@ -8,7 +8,13 @@
 import Koa, { type Middleware } from 'koa';
 import upstreamSession from 'koa-session';
 import request from 'supertest';
-import { createSession, onTrace, type SessionOptions, type TraceEvent } from '../../src/index.js';
+import {
+  createSession,
+  onTrace,
+  type SessionOptions,
+  type SessionStore,
+  type TraceEvent,
+} from '../../src/index.js';
 import {
   type Clock,
   CookieJar,
@@ -56,6 +62,18 @@ export const countViews: Middleware = (ctx) => {
   session.views = views;
   ctx.body = `${views} views`;
 };
+
+/** An app that counts views over `store` (or in the cookie); `/logout` removes the session. */
+export function counter(store: SessionStore | undefined, extra: SessionOptions = {}): Koa {
+  return bookApp('port', { ...(store ? { store } : {}), ...extra }, (ctx, next) => {
+    if (ctx.path === '/logout') {
+      ctx.session = null;
+      ctx.body = 'bye';
+      return;
+    }
+    return countViews(ctx, next);
+  });
+}
 
 /** What one request produced, as a reader of the book would look at it. */
 export interface Exchange {

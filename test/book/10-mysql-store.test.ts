@@ -1,0 +1,123 @@
+import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MysqlStore } from '../../src/stores/index.js';
+import { hasMysql, MYSQL_URL } from '../support/services.js';
+import {
+  Browser,
+  checkRecording,
+  counter,
+  freezeClock,
+  IdRedactor,
+  transcript,
+} from './support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const TAG = `book_mysql_${process.pid}_${Date.now().toString(36)}`;
+
+describe.runIf(hasMysql)('MySQL / MariaDB (chapter 10)', () => {
+  const table = `${TAG}_sessions`;
+  let admin: Pool;
+  let store: MysqlStore;
+
+  beforeAll(async () => {
+    admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+    store = new MysqlStore({ uri: MYSQL_URL, table, cleanupInterval: 0 });
+    await store.ready();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await admin?.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await admin?.end();
+  });
+
+  async function rows() {
+    const [result] = await admin.query<RowDataPacket[]>(
+      `SELECT id, expires, data FROM \`${table}\` ORDER BY expires`,
+    );
+    return result as { id: string; expires: number | string; data: string }[];
+  }
+
+  it('creates its table with a primary key on id and an index on expires', async () => {
+    const [result] = await admin.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${table}\``);
+    const ddl = String(result[0]!['Create Table']);
+    expect(ddl).toMatch(/`id` varchar\(255\)/i);
+    expect(ddl).toMatch(/`expires` bigint/i);
+    expect(ddl).toMatch(/`data` text/i);
+    expect(ddl).toMatch(/PRIMARY KEY \(`id`\)/);
+    expect(ddl).toMatch(/KEY `[^`]+__expires` \(`expires`\)/);
+  });
+
+  it('a session is one row, updated in place on every save', async () => {
+    const browser = new Browser(counter(store));
+    await browser.get();
+    await browser.get();
+    await browser.get();
+    const id = browser.jar.get('koa.sess')!;
+    const mine = (await rows()).filter((r) => r.id === id);
+    expect(mine).toHaveLength(1);
+    expect(JSON.parse(mine[0]!.data)).toMatchObject({ views: 3 });
+  });
+
+  it('expires is absolute: the time of the save plus maxAge plus ten seconds', async () => {
+    const clock = freezeClock(Date.now());
+    const browser = new Browser(counter(store, { maxAge: 60_000 }));
+    await browser.get();
+    const id = browser.jar.get('koa.sess')!;
+    const row = (await rows()).find((r) => r.id === id)!;
+    expect(Number(row.expires)).toBe(clock.now() + 70_000);
+  });
+
+  it('an expired row is not returned, even before cleanup deletes it', async () => {
+    const clock = freezeClock(Date.now());
+    const browser = new Browser(counter(store, { maxAge: 1_000 }));
+    await browser.get();
+    const id = browser.jar.get('koa.sess')!;
+    clock.advance(11_001);
+    expect(await store.get(id)).toBeUndefined();
+    expect((await rows()).some((r) => r.id === id)).toBe(true);
+    const removed = await store.cleanup();
+    expect(removed).toBeGreaterThanOrEqual(1);
+    expect((await rows()).some((r) => r.id === id)).toBe(false);
+  });
+
+  it('logout deletes the row', async () => {
+    const browser = new Browser(counter(store));
+    await browser.get();
+    const id = browser.jar.get('koa.sess')!;
+    await browser.get('/logout');
+    expect((await rows()).some((r) => r.id === id)).toBe(false);
+  });
+
+  it('records the table it creates', async () => {
+    const [result] = await admin.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${table}\``);
+    const ddl = String(result[0]!['Create Table']).split(table).join('<table>');
+    checkRecording('mysql-table.txt', `mysql> SHOW CREATE TABLE <table>;\n${ddl}\n`);
+  });
+
+  it('records a session as rows in the table', async () => {
+    freezeClock();
+    await admin.query(`DELETE FROM \`${table}\``);
+    const browser = new Browser(counter(store));
+    const show = async () => {
+      const lines = (await rows()).map((r) => `| ${r.id} | ${r.expires} | ${r.data} |`);
+      return [
+        'mysql> SELECT id, expires, data FROM <the store table>;',
+        '| id | expires | data |',
+        ...(lines.length ? lines : ['(empty set)']),
+      ].join('\n');
+    };
+    const parts = [
+      transcript('visit 1', '/', await browser.get()),
+      await show(),
+      transcript('visit 2', '/', await browser.get()),
+      await show(),
+      transcript('logout', '/logout', await browser.get('/logout')),
+      await show(),
+    ];
+    checkRecording('mysql-rows.txt', `${new IdRedactor().redact(parts.join('\n\n'))}\n`);
+  });
+});
