@@ -99,6 +99,11 @@ export class User {
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : Number.NaN;
+}
+
 /** One finished request, in ms since the run started. */
 export interface Sample {
   user: number;
@@ -210,6 +215,12 @@ export interface FailoverResult {
   recoveredAfter: number;
   /** Slowest request, ms. */
   maxLatency: number;
+  /** Median latency of the requests that finished before the kill, ms. */
+  medianBefore: number;
+  /** Requests that succeeded but took over 500 ms: they waited the failover out. */
+  delayed: number;
+  /** Replication lag probes before the load (write on primary, read on replica), ms. */
+  lag: { median: number; max: number };
   /** Sessions gone after the failover (their next visit started from 1). */
   lostSessions: number;
   /** Sessions that came back older than the server had acknowledged. */
@@ -321,6 +332,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       promotedAfter,
       recoveredAfter: failures.length ? Math.max(...failures.map((f) => f.end)) - killTime : 0,
       maxLatency: samples.reduce((max, s) => Math.max(max, s.end - s.start), 0),
+      medianBefore: median(samples.filter((s) => s.end < killTime).map((s) => s.end - s.start)),
+      delayed: samples.filter((s) => s.status === 200 && s.end - s.start > 500).length,
+      lag: { median: median(lags), max: Math.max(...lags) },
       lostSessions,
       rolledBack,
       atRisk,

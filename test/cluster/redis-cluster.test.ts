@@ -60,7 +60,9 @@ describe.runIf(hasBinaries)('RedisStore on a six-node Redis Cluster', () => {
   let client: Cluster;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ basePort: await findFreeBasePort() });
+    // Partial coverage: while one shard has no primary, the others serve on
+    // (Redis's default would refuse every command: chapter 13 measures both).
+    cluster = await LocalCluster.start({ basePort: await findFreeBasePort(), fullCoverage: false });
     client = await clusterClient(cluster, { slotsRefreshInterval: 0 });
   });
 

@@ -50,6 +50,13 @@ export interface ClusterOptions {
   basePort?: number;
   /** `cluster-node-timeout` in ms (default {@link DEFAULT_NODE_TIMEOUT}). */
   nodeTimeout?: number;
+  /**
+   * `cluster-require-full-coverage` (Redis's default: true). When true,
+   * every node refuses every command (CLUSTERDOWN) while any slot has no
+   * live primary — from the moment a dead primary is marked failed until
+   * its replica takes over. False keeps the other shards serving.
+   */
+  fullCoverage?: boolean;
   /** Progress lines (default: silent). */
   log?: (line: string) => void;
 }
@@ -157,6 +164,7 @@ export class LocalCluster {
   private constructor(
     readonly basePort: number,
     readonly nodeTimeout: number,
+    readonly fullCoverage: boolean,
     readonly log: (line: string) => void,
   ) {
     this.#dir = mkdtempSync(path.join(tmpdir(), 'koa-session-cluster-'));
@@ -196,7 +204,12 @@ export class LocalCluster {
           'Is another cluster running? Choose another range with --base-port / CLUSTER_BASE_PORT.',
       );
     }
-    const cluster = new LocalCluster(basePort, nodeTimeout, options.log ?? (() => {}));
+    const cluster = new LocalCluster(
+      basePort,
+      nodeTimeout,
+      options.fullCoverage ?? true,
+      options.log ?? (() => {}),
+    );
     try {
       await Promise.all(ports.map((port) => cluster.#startNode(port)));
       await cluster.#create();
@@ -223,6 +236,8 @@ export class LocalCluster {
       String(this.nodeTimeout),
       '--repl-diskless-sync-delay',
       '0',
+      '--cluster-require-full-coverage',
+      this.fullCoverage ? 'yes' : 'no',
       '--save',
       '',
       '--appendonly',
