@@ -673,3 +673,35 @@ describe('pitfall: a front end on another site loses the session', () => {
     ]);
   });
 });
+
+// ---------------------------------------------------------------------------
+describe('pitfall: no maxAge, and the first cookie dies with the browser', () => {
+  it('without maxAge the first cookie has no Expires (a browser-session cookie); later ones have one', async () => {
+    freezeClock();
+    const browser = new Browser(app({}, { keys: ['k'] }, countViews));
+    const first = await browser.get();
+    expect(cookieNamed(first, 'koa.sess')!.attributes.expires).toBeUndefined();
+    const second = await browser.get();
+    expect(cookieNamed(second, 'koa.sess')!.attributes.expires).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+  });
+
+  it('with maxAge set, the very first cookie carries Expires', async () => {
+    freezeClock();
+    const first = await new Browser(app({ maxAge: 86_400_000 }, { keys: ['k'] }, countViews)).get();
+    expect(cookieNamed(first, 'koa.sess')!.attributes.expires).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+  });
+
+  it('records the transcript', async () => {
+    freezeClock();
+    const browser = new Browser(app({}, { keys: ['k'] }, countViews));
+    record('no-max-age', [
+      shown('session({}, app): first visit', '/', await browser.get()),
+      shown('second visit', '/', await browser.get(), { decode: 'koa.sess' }),
+      shown(
+        'session({ maxAge: 86_400_000 }, app): first visit',
+        '/',
+        await new Browser(app({ maxAge: 86_400_000 }, { keys: ['k'] }, countViews)).get(),
+      ),
+    ]);
+  });
+});
