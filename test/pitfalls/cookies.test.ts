@@ -682,13 +682,17 @@ describe('pitfall: no maxAge, and the first cookie dies with the browser', () =>
     const first = await browser.get();
     expect(cookieNamed(first, 'koa.sess')!.attributes.expires).toBeUndefined();
     const second = await browser.get();
-    expect(cookieNamed(second, 'koa.sess')!.attributes.expires).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+    expect(cookieNamed(second, 'koa.sess')!.attributes.expires).toBe(
+      'Thu, 02 Jan 2025 00:00:00 GMT',
+    );
   });
 
   it('with maxAge set, the very first cookie carries Expires', async () => {
     freezeClock();
     const first = await new Browser(app({ maxAge: 86_400_000 }, { keys: ['k'] }, countViews)).get();
-    expect(cookieNamed(first, 'koa.sess')!.attributes.expires).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+    expect(cookieNamed(first, 'koa.sess')!.attributes.expires).toBe(
+      'Thu, 02 Jan 2025 00:00:00 GMT',
+    );
   });
 
   it('records the transcript', async () => {
