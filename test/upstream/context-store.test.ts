@@ -10,8 +10,8 @@
 import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Session, SessionData, SessionOptions } from '../../src/index.js';
-import { captureErrors, makeApp } from './support/app.js';
+import type { SessionData, SessionOptions } from '../../src/index.js';
+import { makeApp } from './support/app.js';
 import { type Clock, freezeClock, httpDate, ONE_DAY, T0 } from './support/clock.js';
 import {
   cookieHeader,
@@ -21,6 +21,15 @@ import {
   sign,
   signedLines,
 } from './support/cookies.js';
+import {
+  assigningObjects,
+  contextSpyCase,
+  downstreamErrorCase,
+  emptySessionInBody,
+  maxAgeFromHandler,
+  type StoreMode,
+  sessionObjectCases,
+} from './support/external-cases.js';
 import { session } from './support/session.js';
 import { contextStoreClass } from './support/stores.js';
 
@@ -55,6 +64,15 @@ function contextApp(options: SessionOptions = {}, ...handlers: Koa.Middleware[])
 function sessionId(res: request.Response): string {
   return cookieNamed(res, 'koa.sess').value;
 }
+
+/** This file's wiring for the cases it shares with store.test.ts. */
+const CONTEXT_STORE: StoreMode = {
+  app: contextApp,
+  // No custom genid here: the default UUID generator serves ContextStore too.
+  wiring: () => ({ ContextStore: Store }),
+  id: SID,
+  record: (id) => records.get(id),
+};
 
 describe('context store: values that need escaping', () => {
   it('round-trips a value containing ";"', async () => {
@@ -117,14 +135,7 @@ describe('context store: a new session', () => {
     expect(records.has(res.text)).toBe(true);
   });
 
-  it('sends no cookie when an empty session is only serialised into the body', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({});
-    expect(res.headers['set-cookie']).toBeUndefined();
-  });
+  emptySessionInBody(CONTEXT_STORE);
 });
 
 describe('context store: a saved session', () => {
@@ -199,92 +210,15 @@ describe('context store: assigning to ctx.session', () => {
     expect(records.size).toBe(0);
   });
 
-  it('an object becomes the stored session', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session = { message: 'hello' };
-      ctx.body = 'asdf';
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(records.get(sessionId(res))).toMatchObject({ message: 'hello' });
-  });
-
-  it('anything else throws, answering 500', async () => {
-    const app = contextApp({}, (ctx) => {
-      (ctx as unknown as { session: unknown }).session = 'asdf';
-    });
-    const errors = captureErrors(app);
-    await request(app.callback()).get('/').expect(500);
-    expect(errors.map((e) => e.message)).toEqual([
-      'this.session can only be set as null or an object.',
-    ]);
-  });
+  assigningObjects(CONTEXT_STORE);
 });
 
 describe('context store: the Session object', () => {
-  it('inspects as its plain data', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      const custom = Symbol.for('nodejs.util.inspect.custom');
-      ctx.body = (ctx.session as unknown as Record<symbol, () => unknown>)[custom]!();
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({ foo: 'bar' });
-    expect(sessionId(res)).toMatch(SID);
-  });
-
-  it('reports its length as the number of saved properties', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      ctx.body = String(ctx.session!.length);
-    });
-    const res = await request(app.callback()).get('/').expect(200, '1');
-    expect(sessionId(res)).toMatch(SID);
-  });
-
-  it('reports populated once it holds data', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      ctx.body = String(ctx.session!.populated);
-    });
-    const res = await request(app.callback()).get('/').expect(200, 'true');
-    expect(sessionId(res)).toMatch(SID);
-  });
-
-  it('save() stores even an empty new session', async () => {
-    const app = contextApp({}, (ctx) => {
-      void ctx.session!.save();
-      ctx.body = 'hello';
-    });
-    const res = await request(app.callback()).get('/').expect(200, 'hello');
-    expect(records.get(sessionId(res))).toEqual({ _expire: T0 + ONE_DAY, _maxAge: ONE_DAY });
-  });
+  sessionObjectCases(CONTEXT_STORE);
 });
 
 describe('context store: errors thrown downstream', () => {
-  it('still commits the session when an outer middleware handles the error', async () => {
-    const app = new Koa();
-    app.keys = ['a', 'b'];
-    app.use(async (ctx, next) => {
-      try {
-        await next();
-      } catch (err) {
-        ctx.status = (err as { status: number }).status;
-        ctx.body = (err as Error).message;
-      }
-    });
-    // No custom genid here: the default UUID generator serves ContextStore too.
-    app.use(session({ ContextStore: Store }, app));
-    app.use(async (ctx, next) => {
-      ctx.session!.name = 'funny';
-      await next();
-    });
-    app.use((ctx) => {
-      ctx.throw(401);
-    });
-
-    const res = await request(app.callback()).get('/').expect(401);
-    expect(records.get(sessionId(res))).toMatchObject({ name: 'funny' });
-  });
+  downstreamErrorCase(CONTEXT_STORE);
 });
 
 describe('context store: autoCommit false', () => {
@@ -376,13 +310,6 @@ describe('context store: maxAge', () => {
     await request(server).get('/').set('Cookie', cookieHeader(saved)).expect(200, '');
   });
 
-  it('exposes the configured lifetime as ctx.session.maxAge', async () => {
-    const app = contextApp({ maxAge: 100 }, (ctx) => {
-      ctx.body = ctx.session!.maxAge;
-    });
-    await request(app.callback()).get('/').expect(200, '100');
-  });
-
   it('assigning ctx.session.maxAge changes this response’s lifetime', async () => {
     const app = contextApp({}, (ctx) => {
       ctx.session!.foo = 'bar';
@@ -393,25 +320,7 @@ describe('context store: maxAge', () => {
     expect(cookieNamed(res, 'koa.sess').attributes.expires).toBe(httpDate(T0 + 100));
   });
 
-  it('assigning ctx.session.maxAge saves even an unchanged, empty session', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session!.maxAge = 100;
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(cookieNamed(res, 'koa.sess').attributes.expires).toBe(httpDate(T0 + 100));
-    expect(records.get(sessionId(res))).toEqual({ _expire: T0 + 100, _maxAge: 100 });
-  });
-
-  it('assigning { maxAge } as the whole session sets the lifetime and saves', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.session = { maxAge: 100 };
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({});
-    expect(cookieNamed(res, 'koa.sess').attributes.expires).toBe(httpDate(T0 + 100));
-  });
+  maxAgeFromHandler(CONTEXT_STORE);
 });
 
 describe('context store: unknown ids', () => {
@@ -463,12 +372,5 @@ describe('context store: valid() and beforeSave()', () => {
 });
 
 describe('context store: ctx.session in application tests', () => {
-  it('can be replaced on app.context with a spy', async () => {
-    const app = contextApp({}, (ctx) => {
-      ctx.body = ctx.session;
-    });
-    vi.spyOn(app.context, 'session', 'get').mockReturnValue({ foo: 'bar' } as unknown as Session);
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({ foo: 'bar' });
-  });
+  contextSpyCase(CONTEXT_STORE);
 });

@@ -10,8 +10,8 @@
 import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Session, SessionOptions } from '../../src/index.js';
-import { captureErrors, makeApp } from './support/app.js';
+import type { SessionOptions } from '../../src/index.js';
+import { makeApp } from './support/app.js';
 import { type Clock, freezeClock, httpDate, ONE_DAY, T0 } from './support/clock.js';
 import {
   cookieHeader,
@@ -22,6 +22,15 @@ import {
   signedLines,
 } from './support/cookies.js';
 import { nextEvent } from './support/events.js';
+import {
+  assigningObjects,
+  contextSpyCase,
+  downstreamErrorCase,
+  emptySessionInBody,
+  maxAgeFromHandler,
+  type StoreMode,
+  sessionObjectCases,
+} from './support/external-cases.js';
 import { session } from './support/session.js';
 import { MemoryStore } from './support/stores.js';
 
@@ -53,6 +62,14 @@ function storeApp(options: SessionOptions, ...handlers: Koa.Middleware[]): Koa {
 function sessionId(res: request.Response): string {
   return cookieNamed(res, 'koa.sess').value;
 }
+
+/** This file's wiring for the cases it shares with context-store.test.ts. */
+const STORE: StoreMode = {
+  app: storeApp,
+  wiring: () => ({ store }),
+  id: UUID,
+  record: (id) => store.records.get(id),
+};
 
 describe('store sessions: values that need escaping', () => {
   function semicolonHandler(ctx: Koa.Context) {
@@ -135,14 +152,7 @@ describe('store sessions: a new session', () => {
     ]);
   });
 
-  it('sends no cookie when an empty session is only serialised into the body', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({});
-    expect(res.headers['set-cookie']).toBeUndefined();
-  });
+  emptySessionInBody(STORE);
 });
 
 describe('store sessions: a saved session', () => {
@@ -230,91 +240,15 @@ describe('store sessions: assigning to ctx.session', () => {
     expect(store.calls).toEqual([]);
   });
 
-  it('an object becomes the stored session', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session = { message: 'hello' };
-      ctx.body = 'asdf';
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(store.records.get(sessionId(res))).toMatchObject({ message: 'hello' });
-  });
-
-  it('anything else throws, answering 500', async () => {
-    const app = storeApp({}, (ctx) => {
-      (ctx as unknown as { session: unknown }).session = 'asdf';
-    });
-    const errors = captureErrors(app);
-    await request(app.callback()).get('/').expect(500);
-    expect(errors.map((e) => e.message)).toEqual([
-      'this.session can only be set as null or an object.',
-    ]);
-  });
+  assigningObjects(STORE);
 });
 
 describe('store sessions: the Session object', () => {
-  it('inspects as its plain data', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      const custom = Symbol.for('nodejs.util.inspect.custom');
-      ctx.body = (ctx.session as unknown as Record<symbol, () => unknown>)[custom]!();
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({ foo: 'bar' });
-    expect(sessionId(res)).toMatch(UUID);
-  });
-
-  it('reports its length as the number of saved properties', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      ctx.body = String(ctx.session!.length);
-    });
-    const res = await request(app.callback()).get('/').expect(200, '1');
-    expect(sessionId(res)).toMatch(UUID);
-  });
-
-  it('reports populated once it holds data', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session!.foo = 'bar';
-      ctx.body = String(ctx.session!.populated);
-    });
-    const res = await request(app.callback()).get('/').expect(200, 'true');
-    expect(sessionId(res)).toMatch(UUID);
-  });
-
-  it('save() stores even an empty new session', async () => {
-    const app = storeApp({}, (ctx) => {
-      void ctx.session!.save();
-      ctx.body = 'hello';
-    });
-    const res = await request(app.callback()).get('/').expect(200, 'hello');
-    expect(store.records.get(sessionId(res))).toEqual({ _expire: T0 + ONE_DAY, _maxAge: ONE_DAY });
-  });
+  sessionObjectCases(STORE);
 });
 
 describe('store sessions: errors thrown downstream', () => {
-  it('still commits the session when an outer middleware handles the error', async () => {
-    const app = new Koa();
-    app.keys = ['a', 'b'];
-    app.use(async (ctx, next) => {
-      try {
-        await next();
-      } catch (err) {
-        ctx.status = (err as { status: number }).status;
-        ctx.body = (err as Error).message;
-      }
-    });
-    app.use(session({ store }, app));
-    app.use(async (ctx, next) => {
-      ctx.session!.name = 'funny';
-      await next();
-    });
-    app.use((ctx) => {
-      ctx.throw(401);
-    });
-
-    const res = await request(app.callback()).get('/').expect(401);
-    expect(store.records.get(sessionId(res))).toMatchObject({ name: 'funny' });
-  });
+  downstreamErrorCase(STORE);
 });
 
 describe('store sessions: maxAge', () => {
@@ -372,13 +306,6 @@ describe('store sessions: maxAge', () => {
     expect(event.ctx.app).toBe(app);
   });
 
-  it('exposes the configured lifetime as ctx.session.maxAge', async () => {
-    const app = storeApp({ maxAge: 100 }, (ctx) => {
-      ctx.body = ctx.session!.maxAge;
-    });
-    await request(app.callback()).get('/').expect(200, '100');
-  });
-
   it('assigning ctx.session.maxAge changes this response’s lifetime', async () => {
     const app = storeApp({}, (ctx) => {
       ctx.session!.foo = 'bar';
@@ -390,25 +317,7 @@ describe('store sessions: maxAge', () => {
     expect(store.calls).toMatchObject([{ op: 'set', maxAge: 100 + GRACE }]);
   });
 
-  it('assigning ctx.session.maxAge saves even an unchanged, empty session', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session!.maxAge = 100;
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(cookieNamed(res, 'koa.sess').attributes.expires).toBe(httpDate(T0 + 100));
-    expect(store.records.get(sessionId(res))).toEqual({ _expire: T0 + 100, _maxAge: 100 });
-  });
-
-  it('assigning { maxAge } as the whole session sets the lifetime and saves', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.session = { maxAge: 100 };
-      ctx.body = ctx.session;
-    });
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({});
-    expect(cookieNamed(res, 'koa.sess').attributes.expires).toBe(httpDate(T0 + 100));
-  });
+  maxAgeFromHandler(STORE);
 });
 
 describe('store sessions: regenerate()', () => {
@@ -510,14 +419,7 @@ describe('store sessions: valid() and beforeSave()', () => {
 });
 
 describe('store sessions: ctx.session in application tests', () => {
-  it('can be replaced on app.context with a spy', async () => {
-    const app = storeApp({}, (ctx) => {
-      ctx.body = ctx.session;
-    });
-    vi.spyOn(app.context, 'session', 'get').mockReturnValue({ foo: 'bar' } as unknown as Session);
-    const res = await request(app.callback()).get('/').expect(200);
-    expect(res.body).toEqual({ foo: 'bar' });
-  });
+  contextSpyCase(STORE);
 });
 
 describe('store sessions: rolling', () => {
