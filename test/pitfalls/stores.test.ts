@@ -172,10 +172,10 @@ describe.runIf(hasRedis)('store pitfalls, on a real Redis', () => {
   describe('pitfall: parallel requests overwrite each other', () => {
     /**
      * Two requests from one page, at once: one adds to the cart, the other
-     * records the theme. Each waits at `gate` (a slow database call, say)
+     * records the theme. Each waits at `barrier` (a slow database call, say)
      * after loading the session, so both load the same version.
      */
-    function shop(cartInSession: boolean, gate: Promise<void>) {
+    function shop(cartInSession: boolean, barrier: () => Promise<void>) {
       return app(new RedisStore({ client }), {}, async (ctx) => {
         const session = ctx.session!;
         if (ctx.path === '/start') {
@@ -183,7 +183,7 @@ describe.runIf(hasRedis)('store pitfalls, on a real Redis', () => {
           ctx.body = 'ok';
           return;
         }
-        await gate;
+        await barrier();
         if (ctx.path === '/cart') {
           if (cartInSession) session.cart = [...((session.cart as string[]) ?? []), 'tea'];
           // The fix: the cart is its own Redis key, changed by one atomic command.
@@ -195,16 +195,21 @@ describe.runIf(hasRedis)('store pitfalls, on a real Redis', () => {
     }
 
     async function race(cartInSession: boolean) {
+      // Neither request goes on until both have loaded the session.
       let open!: () => void;
-      const gate = new Promise<void>((resolve) => {
+      const both = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const browser = new Browser(shop(cartInSession, gate));
+      let arrived = 0;
+      const barrier = () => {
+        arrived += 1;
+        if (arrived === 2) open();
+        return both;
+      };
+      const browser = new Browser(shop(cartInSession, barrier));
       await browser.get('/start');
       const id = browser.jar.get('koa.sess')!;
-      const both = Promise.all([browser.get('/cart'), browser.get('/theme')]);
-      setTimeout(open, 20);
-      await both;
+      await Promise.all([browser.get('/cart'), browser.get('/theme')]);
       const stored = JSON.parse((await client.get(id))!) as Record<string, unknown>;
       const cart = cartInSession
         ? ((stored.cart as string[] | undefined) ?? [])
