@@ -1,217 +1,842 @@
 /**
- * The exercises, in the order the book teaches them. Everything else —
- * the workspace generator, `npm run learn`, `npm run exercises:verify`,
- * chapters/exercises.md — reads this list, so adding an exercise is one
- * entry here plus its test file.
+ * The steps, in the order the book teaches them. Everything else — the
+ * workspace generator, `npm run learn`, `npm run exercises:verify`,
+ * chapters/exercises.md — reads this list, so adding a step is one entry
+ * here plus its checks in `steps/` (and, for predict and quiz steps, its
+ * reference answer sheet in `answers/`).
+ *
+ * Four kinds of step, each one concept:
+ * - write:   a function body is a TODO; write it.
+ * - fix:     a function has one planted bug; the failing check names the
+ *            symptom, you find the cause.
+ * - predict: write down what a request will produce, in an answer sheet;
+ *            the runner shows the real exchange beside your prediction.
+ * - quiz:    short answers about what no code shows on its own.
  */
 
-/** A function body the learner writes: a region of a workspace file. */
+/** A function body in a workspace file: a `// #region` of it. */
 export interface Target {
   /**
    * Path inside the workspace. `src/…` mirrors the repository's `src/`;
    * a bare file name (`cookies.ts`) comes from `test/exercises/reference/`.
    */
   file: string;
-  /** The `// #region` name around the function(s). */
+  /** The `// #region` name around the function. */
   region: string;
 }
 
-export interface Exercise {
+export type Kind = 'write' | 'fix' | 'predict' | 'quiz';
+
+/** Three hints, gentle to nearly-the-answer: a nudge, the shape, the near-solution. */
+export type Hints = readonly [string, string, string];
+
+export interface Step {
   /** Kebab-case id, used on the command line (`npm run learn -- hint save`). */
   name: string;
-  /** What the learner builds, in a few words. */
+  kind: Kind;
+  /** What the step teaches, in a few words. */
   title: string;
-  /** The chapter section that teaches it, relative to the repository root. */
+  /** The book chapter (1–12). */
+  chapter: number;
+  /** The section that teaches the concept, relative to the repository root. */
   read: string;
-  /** Anchor of this exercise's section in chapters/exercises.md. */
-  section: string;
-  /** The chapter test file, relative to the repository root. */
-  test: string;
-  /** The bodies that are stubbed in the workspace. */
-  targets: Target[];
-  /** From gentle to nearly-the-answer; the first is shown on failure. */
-  hints: string[];
-  /** A service the test needs; without it (outside CI) the exercise is skipped. */
-  needs?: 'redis';
+  /** write: the body to write. fix: where the bug is planted. */
+  target?: Target;
+  /** fix: the bug, as one exact replacement inside the target region. */
+  bug?: { find: string; replace: string };
+  /**
+   * Hints per failing check: the first key contained in the check's name
+   * wins; `''` is the step's default.
+   */
+  hints: Record<string, Hints>;
+  /** A service the checks need; without it (outside CI) the step is skipped. */
+  needs?: 'redis' | 'mysql';
 }
 
-const T = 'test/exercises/chapters';
+/** The file holding a step's checks, relative to the repository root. */
+export function checksOf(step: Step): string {
+  return `test/exercises/steps/${String(step.chapter).padStart(2, '0')}-${step.name}.test.ts`;
+}
 
-export const EXERCISES: readonly Exercise[] = [
+/** The answer sheet of a predict or quiz step, relative to the workspace (or `answers/`). */
+export function answerOf(step: Step): string | undefined {
+  return step.kind === 'predict' || step.kind === 'quiz' ? `answers/${step.name}.txt` : undefined;
+}
+
+const ch = (file: string, anchor: string) => `chapters/${file}.md#${anchor}`;
+
+export const STEPS: readonly Step[] = [
+  // ── 1. Cookies ───────────────────────────────────────────────────────
   {
-    name: 'sign-cookies',
-    title: 'Sign a cookie and check a signature, the keygrip way',
-    read: 'chapters/01-cookies.md#signing',
-    section: 'cookies',
-    test: `${T}/01-sign-cookies.test.ts`,
-    targets: [
-      { file: 'cookies.ts', region: 'sign' },
-      { file: 'cookies.ts', region: 'verify' },
-    ],
-    hints: [
-      'sign: createHmac("sha1", key).update(data).digest("base64"), then make it URL-safe: "+" → "-", "/" → "_", and drop trailing "=".',
-      'verify: loop over the keys in order and return the index of the first one whose sign(data, key) equals the digest; -1 if none does.',
-      'Compare with crypto.timingSafeEqual on two Buffers. It throws when the lengths differ, so check the lengths first and treat a difference as "no match".',
-    ],
+    name: 'sign',
+    kind: 'write',
+    title: 'Sign "name=value" the way Koa signs a .sig cookie',
+    chapter: 1,
+    read: ch('01-cookies', 'signing'),
+    target: { file: 'cookies.ts', region: 'sign' },
+    hints: {
+      '': [
+        'A signature is an HMAC of "name=value" under the key: Node has it in node:crypto.',
+        'createHmac("sha1", key).update(data).digest("base64"), then make it URL-safe.',
+        'URL-safe: .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "").',
+      ],
+    },
+  },
+  {
+    name: 'verify',
+    kind: 'write',
+    title: 'Check a signature against every key, newest first (key rotation)',
+    chapter: 1,
+    read: ch('01-cookies', 'key-rotation'),
+    target: { file: 'cookies.ts', region: 'verify' },
+    hints: {
+      '': [
+        'The answer is the position of the key that made the signature, or -1.',
+        'Loop over keys in order; for each, sign(data, key) and compare it with the digest.',
+        'Compare with crypto.timingSafeEqual on two Buffers; it throws on different lengths, so check lengths first and treat a difference as "no match".',
+      ],
+      length: [
+        'A digest of the wrong length must not crash the comparison.',
+        'timingSafeEqual throws when the two Buffers differ in length.',
+        'if (a.length !== b.length) continue; before timingSafeEqual(a, b).',
+      ],
+    },
   },
   {
     name: 'parse-set-cookie',
+    kind: 'write',
     title: 'Read a Set-Cookie line like a browser',
-    read: 'chapters/01-cookies.md#attributes',
-    section: 'cookies',
-    test: `${T}/01-parse-set-cookie.test.ts`,
-    targets: [{ file: 'cookies.ts', region: 'parseSetCookie' }],
-    hints: [
-      'Split the line on ";". The first piece is name=value; every other piece is an attribute.',
-      'Split name=value at the FIRST "=" only: base64 values end in "=" and must keep it.',
-      'Lower-case attribute names before comparing them ("HttpOnly" and "httponly" are the same). new Date(text) reads an Expires date; check getTime() is not NaN.',
-    ],
+    chapter: 1,
+    read: ch('01-cookies', 'attributes'),
+    target: { file: 'cookies.ts', region: 'parseSetCookie' },
+    hints: {
+      '': [
+        'A Set-Cookie line is name=value, then attributes, separated by ";".',
+        'Split on ";": the first piece is name=value, each other piece an attribute (name[=value]).',
+        'Split name=value at the FIRST "=" only; lower-case attribute names; new Date(text) for Expires, and skip it when getTime() is NaN.',
+      ],
+      '"="': [
+        'Base64 values end in "=": which "=" separates the name from the value?',
+        'Only the first "=" does; the rest belong to the value.',
+        'const at = pair.indexOf("="); name = pair.slice(0, at); value = pair.slice(at + 1).',
+      ],
+    },
   },
   {
-    name: 'encode-decode-hash',
-    title: 'Turn a session into a cookie value and back, and fingerprint it',
-    read: 'chapters/04-init-from-cookie.md#encode-decode-and-hash',
-    section: 'init-from-cookie',
-    test: `${T}/04-encode-decode-hash.test.ts`,
-    targets: [
-      { file: 'src/util.ts', region: 'encode' },
-      { file: 'src/util.ts', region: 'decode' },
-      { file: 'src/util.ts', region: 'hash' },
-    ],
-    hints: [
-      'encode is JSON.stringify, then Buffer.from(text).toString("base64").',
-      'decode is the reverse: Buffer.from(text, "base64").toString("utf8"), then JSON.parse. Let JSON.parse throw its SyntaxError — initFromCookie relies on it.',
-      'hash: crc32 from node:zlib (already imported) over JSON.stringify(data).',
-    ],
+    name: 'why-sig',
+    kind: 'quiz',
+    title: 'What a signature does, and what it does not',
+    chapter: 1,
+    read: ch('01-cookies', 'signing'),
+    hints: {
+      '': [
+        'Decode a session cookie by hand (base64) — can you read it without the key?',
+        'A signature proves who wrote the value; it does not hide it.',
+        'The .sig is an HMAC of "name=value": change either and it no longer matches.',
+      ],
+    },
+  },
+  // ── 2. Sessions ──────────────────────────────────────────────────────
+  {
+    name: 'two-places',
+    kind: 'predict',
+    title: 'Cookie session or store session: what a first visit sends',
+    chapter: 2,
+    read: ch('02-sessions', 'two-places'),
+    hints: {
+      '': [
+        'In cookie mode the data travels; in store mode only an id does.',
+        'Signed cookies come in pairs: the cookie and its .sig.',
+        'A store is asked to get only when the request carries an id.',
+      ],
+    },
+  },
+  {
+    name: 'session-ids',
+    kind: 'predict',
+    title: 'Where a session id comes from: genid',
+    chapter: 2,
+    read: ch('02-sessions', 'session-ids'),
+    hints: {
+      '': [
+        'A new session in store mode needs an id before it can be saved.',
+        'opts.genid(ctx) makes it; the store record and the cookie use the same one.',
+        'The cookie value is the id itself: genid returned it.',
+      ],
+    },
+  },
+  // ── 3. Architecture ──────────────────────────────────────────────────
+  {
+    name: 'session-constructor',
+    kind: 'write',
+    title: 'Build a Session from loaded data',
+    chapter: 3,
+    read: ch('03-architecture', 'the-session-model'),
+    target: { file: 'src/session.ts', region: 'constructor' },
+    hints: {
+      '': [
+        'No data means a new session; otherwise copy the data onto this.',
+        '_maxAge and _session are not data: they set owner.opts.maxAge (a number, or "session").',
+        'for (const k in data): _maxAge → owner.opts.maxAge = data._maxAge; _session → "session"; else Reflect.set(this, k, data[k]).',
+      ],
+      getter: [
+        'Some names are getter-only on Session (length, populated).',
+        'this[k] = … throws on a getter-only property in a class (strict mode).',
+        'Reflect.set(this, k, data[k]) returns false instead of throwing.',
+      ],
+    },
+  },  {
+    name: 'to-json',
+    kind: 'write',
+    title: 'What gets saved: Session.toJSON (and populated)',
+    chapter: 3,
+    read: ch('03-architecture', 'what-gets-saved'),
+    target: { file: 'src/session.ts', region: 'toJSON' },
+    hints: {
+      '': [
+        'Only your data is saved: not the flags, not the machinery.',
+        'Walk the enumerable properties with for…in; skip isNew, names starting with "_", and functions.',
+        'const out = {}; for (const key in this) { if (key === "isNew" || key[0] === "_" || typeof this[key] === "function") continue; out[key] = this[key]; } return out;',
+      ],
+    },
+  },  {
+    name: 'hostile-data',
+    kind: 'fix',
+    title: 'Hardening: refuse data that would break the Session',
+    chapter: 3,
+    read: ch('deviations', 'hostile-session-data'),
+    target: { file: 'src/context.ts', region: 'findHostileKey' },
+    bug: {
+      find: "if (k === '_maxAge' || k === 'maxAge') {",
+      replace: "if (k === '_maxAge') {",
+    },
+    hints: {
+      '': [
+        'Which key names can set a session’s lifetime?',
+        'There are two: the saved _maxAge, and maxAge through the Session’s setter.',
+        "Check both: if (k === '_maxAge' || k === 'maxAge').",
+      ],
+    },
+  },  {
+    name: 'extend-context',
+    kind: 'write',
+    title: 'Install ctx.session as an accessor on the app’s context',
+    chapter: 3,
+    read: ch('03-architecture', 'extendcontext'),
+    target: { file: 'src/index.ts', region: 'extendContext' },
+    hints: {
+      '': [
+        'ctx.session must be a getter and a setter on app.context, installed once per app.',
+        'Object.defineProperties(context, { [CONTEXT_SESSION_GETTER]: …, session: { get, set }, sessionOptions: { get } }).',
+        'Each accessor calls ensureContextSession(this, snapshot) and then .get() / .set(value) / .opts; return early if Object.hasOwn(context, CONTEXT_SESSION_GETTER).',
+      ],
+    },
+  },
+  {
+    name: 'middleware',
+    kind: 'write',
+    title: 'The middleware: load before next(), commit after it',
+    chapter: 3,
+    read: ch('03-architecture', 'the-middleware'),
+    target: { file: 'src/index.ts', region: 'middleware' },
+    hints: {
+      '': [
+        'Store sessions must be loaded before the handlers run; every session is committed after them.',
+        'Get this request\'s ContextSession through Reflect.get(ctx, CONTEXT_SESSION_GETTER); await initFromExternal() when it has a store.',
+        'try { await next(); } finally { if (live.current("autoCommit")) await sess.commit(); }',
+      ],
+    },
+  },
+  {
+    name: 'lazy-session',
+    kind: 'write',
+    title: 'The lazy ctx.session getter',
+    chapter: 3,
+    read: ch('03-architecture', 'lazy-ctx-session'),
+    target: { file: 'src/context.ts', region: 'get' },
+    hints: {
+      '': [
+        'Nothing is decoded until someone reads ctx.session; the result is cached.',
+        'Three states: a Session (return it), false (return null), undefined (load it now).',
+        'undefined: in store mode this.create(), else this.initFromCookie(); then return this.session.',
+      ],
+    },
+  },
+  {
+    name: 'assign-session',
+    kind: 'fix',
+    title: 'Assigning ctx.session in store mode',
+    chapter: 3,
+    read: ch('03-architecture', 'assigning-ctx-session'),
+    target: { file: 'src/context.ts', region: 'set' },
+    bug: {
+      find: 'this.create(value as SessionData, this.externalKey);',
+      replace: 'this.create(value as SessionData);',
+    },
+    hints: {
+      '': [
+        'Count the records in the store after the assignment: where does the extra one come from?',
+        'create() without an id generates a new one in store mode.',
+        'Pass the current id on: this.create(value, this.externalKey).',
+      ],
+    },
+  },
+
+
+
+  // ── 4. initFromCookie ────────────────────────────────────────────────
+  {
+    name: 'encode',
+    kind: 'write',
+    title: 'Session data to a cookie value',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'encode-decode-and-hash'),
+    target: { file: 'src/util.ts', region: 'encode' },
+    hints: {
+      '': [
+        'A cookie value must be plain text: JSON, then base64.',
+        'encode: JSON.stringify, then Buffer.from(text).toString("base64").',
+        'return Buffer.from(JSON.stringify(data)).toString("base64");',
+      ],
+    },
+  },
+  {
+    name: 'decode',
+    kind: 'write',
+    title: 'Cookie value back to data — and a SyntaxError for junk',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'decode-failures'),
+    target: { file: 'src/util.ts', region: 'decode' },
+    hints: {
+      '': [
+        'decode undoes encode, step by step in reverse.',
+        'Buffer.from(text, "base64").toString("utf8"), then JSON.parse.',
+        'Let JSON.parse throw its SyntaxError: initFromCookie relies on exactly that type.',
+      ],
+    },
+  },
+  {
+    name: 'hash',
+    kind: 'write',
+    title: 'Fingerprint a session with CRC-32',
+    chapter: 4,
+    read: ch('06-should-save-session', 'hashing'),
+    target: { file: 'src/util.ts', region: 'hash' },
+    hints: {
+      '': [
+        'Two equal sessions must give the same number, and a changed one (almost always) a different one.',
+        'crc32 from node:zlib is already imported.',
+        'return crc32(JSON.stringify(data));',
+      ],
+    },
+  },
+  {
+    name: 'crc32',
+    kind: 'quiz',
+    title: 'What CRC-32 is for, and what it is not',
+    chapter: 4,
+    read: ch('06-should-save-session', 'hashing'),
+    hints: {
+      '': [
+        'Who computes the hash, and who ever sees it?',
+        'The hash never leaves the server: it only answers "did this request change the session?".',
+        'A checksum detects accidental change cheaply; it is no protection against someone who changes data on purpose — the signature is.',
+      ],
+    },
+  },
+  {
+    name: 'valid',
+    kind: 'write',
+    title: 'The gate every loaded session passes',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'valid'),
+    target: { file: 'src/context.ts', region: 'valid' },
+    hints: {
+      '': [
+        'Four ways to say no, each announced with its own event; true only when all pass.',
+        'No data → missed; numeric _expire in the past → expired; findHostileKey(data) → invalid; opts.valid(ctx, data) false → invalid.',
+        'Each "no" is this.reject(event, data, key[, reason]); return false.',
+      ],
+      missed: [
+        'What if there is no data at all?',
+        'Nothing to load is its own event: missed.',
+        'if (!data) { this.reject("missed", data, key); return false; }',
+      ],
+      expired: [
+        'A saved session carries its own expiry.',
+        'Compare a numeric _expire with Date.now().',
+        'if (typeof data._expire === "number" && data._expire < Date.now()) → reject("expired").',
+      ],
+      hostile: [
+        'Some data would break the Session object itself.',
+        'findHostileKey(data) names the problem, or returns undefined.',
+        'const hostile = findHostileKey(data); if (hostile) { this.reject("invalid", data, key, hostile); return false; }',
+      ],
+    },
   },
   {
     name: 'init-from-cookie',
-    title: 'Load a session from a signed cookie, and refuse bad data',
-    read: 'chapters/04-init-from-cookie.md',
-    section: 'init-from-cookie',
-    test: `${T}/04-init-from-cookie.test.ts`,
-    targets: [
-      { file: 'src/context.ts', region: 'valid' },
-      { file: 'src/context.ts', region: 'initFromCookie' },
-    ],
-    hints: [
-      'valid: no data → reject("missed"); a numeric _expire in the past → reject("expired"); findHostileKey(data) → reject("invalid", …, reason); opts.valid says no → reject("invalid"). Return true only when all pass.',
-      'initFromCookie: read the cookie with ctx.cookies.get(opts.key, opts) — passing opts makes it check the signature. No cookie → this.create().',
-      'Decode inside try/catch. A SyntaxError means "not our cookie": this.create(). Any other Error: clear the cookie (ctx.cookies.set(opts.key, "", opts)), copy the response\'s set-cookie header onto err.headers, and rethrow.',
-      'After decoding: if (!this.valid(data)) create a fresh session, else this.load(data).',
-    ],
+    kind: 'write',
+    title: 'Read, verify, decode, check, load',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'the-method'),
+    target: { file: 'src/context.ts', region: 'initFromCookie' },
+    hints: {
+      '': [
+        'Read the signed cookie; no cookie, a new session.',
+        'readSessionCookie(ctx, opts) → decode in try/catch → this.valid(data) → this.load(data).',
+        'No cookie or refused data: this.create(); then return.',
+      ],
+      'another error': [
+        'Not every decode error is "not our cookie".',
+        'A SyntaxError means junk: start afresh. Any other Error is a real fault: clear the cookie and rethrow.',
+        'ctx.cookies.set(opts.key, "", opts); Reflect.set(err, "headers", { "set-cookie": ctx.response.get("set-cookie") }); throw err;',
+      ],
+    },
   },
+  {
+    name: 'load',
+    kind: 'fix',
+    title: 'load: remember what the session looked like',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'load'),
+    target: { file: 'src/context.ts', region: 'load' },
+    bug: {
+      find: 'this.prevHash = hash((this.session as Session).toJSON());',
+      replace: 'this.prevHash = hash(data);',
+    },
+    hints: {
+      '': [
+        'An unchanged session is re-sent: so its hash before and after must differ. Why?',
+        'The hash at load and the hash at commit must be taken of the same kind of thing.',
+        'Commit hashes session.toJSON(), which drops _expire and _maxAge; so must load.',
+      ],
+    },
+  },
+  {
+    name: 'expired-cookie',
+    kind: 'predict',
+    title: 'What an expired cookie gets',
+    chapter: 4,
+    read: ch('04-init-from-cookie', 'valid'),
+    hints: {
+      '': [
+        'The signature is fine; the data says its time is up.',
+        'valid() refuses it and announces why; the handler sees a new, empty session.',
+        'An empty new session is never sent; nothing changed the data.',
+      ],
+    },
+  },
+  // ── 5. initFromExternal ──────────────────────────────────────────────
   {
     name: 'init-from-external',
+    kind: 'write',
     title: 'Load a session from a store by the id in the cookie',
-    read: 'chapters/05-init-from-external.md',
-    section: 'init-from-external',
-    test: `${T}/05-init-from-external.test.ts`,
-    targets: [{ file: 'src/context.ts', region: 'initFromExternal' }],
-    hints: [
-      'The id comes from opts.externalKey.get(ctx) when that option is set, otherwise from the signed cookie: ctx.cookies.get(opts.key, opts).',
-      'No id → this.create() (create generates a new id in store mode). Otherwise await this.store.get(id, opts.maxAge, { ctx, rolling: opts.rolling }).',
-      "Data the store does not have (or that valid() refuses) must NOT keep the visitor's id — call this.create() with no id, never this.create(undefined, id). That is the defence against session fixation. Good data: this.load(data, id).",
-    ],
+    chapter: 5,
+    read: ch('05-init-from-external', 'the-method'),
+    target: { file: 'src/context.ts', region: 'initFromExternal' },
+    hints: {
+      '': [
+        'The cookie holds only an id; the data is in the store.',
+        'id from opts.externalKey.get(ctx) or readSessionCookie(ctx, opts); no id → this.create(); else await this.store.get(id, opts.maxAge, { ctx, rolling: opts.rolling }).',
+        'Refused or missing data: this.create() with NO id (never adopt it); good data: this.load(data, id).',
+      ],
+      adopted: [
+        'Who chose the id this visitor sent?',
+        'An id the store does not know may have been planted by an attacker (session fixation).',
+        'this.create() — not this.create(undefined, id).',
+      ],
+    },
   },
   {
-    name: 'should-save-session',
-    title: 'Decide whether a session needs writing back',
-    read: 'chapters/06-should-save-session.md',
-    section: 'should-save-session',
-    test: `${T}/06-should-save-session.test.ts`,
-    targets: [{ file: 'src/context.ts', region: '_shouldSaveSession' }],
-    hints: [
-      'Take data = session.toJSON(). A new session (no prevHash) with no keys → "" (never send empty sessions).',
-      'hash(data) differs from this.prevHash → "changed". Then opts.rolling → "rolling".',
-      'opts.renew: compare session._expire - Date.now() with half of session.maxAge; less than half left → "renew". Otherwise "".',
-    ],
+    name: 'fixation',
+    kind: 'predict',
+    title: 'An id the store never issued',
+    chapter: 5,
+    read: ch('05-init-from-external', 'never-adopt-an-unknown-id'),
+    hints: {
+      '': [
+        'The store is asked, and has nothing.',
+        'A missing record is announced; the session starts afresh with a new id.',
+        'Saving the new session writes a new record and a new cookie.',
+      ],
+    },
   },
+  // ── 6. _shouldSaveSession ────────────────────────────────────────────
+  {
+    name: 'should-save',
+    kind: 'write',
+    title: 'Decide whether a session needs writing back',
+    chapter: 6,
+    read: ch('06-should-save-session', 'the-method'),
+    target: { file: 'src/context.ts', region: '_shouldSaveSession' },
+    hints: {
+      '': [
+        'Four answers: "", "changed", "rolling", "renew" — in that order of checks.',
+        'data = session.toJSON(); new and empty → ""; hash(data) !== prevHash → "changed"; opts.rolling → "rolling"; opts.renew and under half left → "renew".',
+        'Renew: session._expire - Date.now() < session.maxAge / 2.',
+      ],
+      renew: [
+        'Renew re-sends a session that is getting old.',
+        'Compare the time left with half the lifetime.',
+        'if (opts.renew && expire && maxAge && expire - Date.now() < maxAge / 2) return "renew";',
+      ],
+    },
+  },
+  {
+    name: 'renew',
+    kind: 'quiz',
+    title: 'When renew fires, and what rolling costs',
+    chapter: 6,
+    read: ch('06-should-save-session', 'rolling-and-renew'),
+    hints: {
+      '': [
+        'Both options re-send a session nobody changed; they differ in when.',
+        'rolling: every response. renew: only when the session is getting old.',
+        'renew fires when less than half of the lifetime is left.',
+      ],
+    },
+  },
+  // ── 7. save, remove, commit ──────────────────────────────────────────
   {
     name: 'save',
+    kind: 'write',
     title: 'Write a session to the cookie or the store',
-    read: 'chapters/07-save-remove-commit.md#save',
-    section: 'save',
-    test: `${T}/07-save.test.ts`,
-    targets: [{ file: 'src/context.ts', region: 'save' }],
-    hints: [
-      'Start from data = session.toJSON() and maxAge = opts.maxAge || ONE_DAY.',
-      'maxAge "session": set opts.maxAge = undefined (no Expires on the cookie) and data._session = true. Otherwise stamp data._expire = Date.now() + maxAge and data._maxAge = maxAge.',
-      'Store mode (this.externalKey set): store.set(id, data, maxAge + STORE_GRACE_MS for numbers, { changed, ctx, rolling }), then put the id in opts.externalKey.set(ctx, id) or the cookie. Cookie mode: ctx.cookies.set(opts.key, opts.encode(data), opts).',
-    ],
+    chapter: 7,
+    read: ch('07-save-remove-commit', 'save'),
+    target: { file: 'src/context.ts', region: 'save' },
+    hints: {
+      '': [
+        'Stamp the lifetime into the data, then write it where it lives.',
+        'maxAge = opts.maxAge || ONE_DAY; "session" → opts.maxAge = undefined and data._session = true; else data._expire = Date.now() + maxAge, data._maxAge = maxAge.',
+        'Store: store.set(id, data, maxAge + STORE_GRACE_MS (numbers), { changed, ctx, rolling }), then the id to opts.externalKey.set or the cookie. Cookie: ctx.cookies.set(opts.key, opts.encode(data), opts).',
+      ],
+    },
   },
   {
-    name: 'remove-and-regenerate',
+    name: 'remove',
+    kind: 'write',
+    title: 'Forget a session: destroy the record, expire the cookie',
+    chapter: 7,
+    read: ch('07-save-remove-commit', 'remove'),
+    target: { file: 'src/context.ts', region: 'remove' },
+    hints: {
+      '': [
+        'A browser deletes a cookie whose expiry has passed.',
+        'Destroy the stored record (store mode), then overwrite the cookie with "" dated 1970.',
+        'opts = { ...this.opts, expires: COOKIE_EXPIRED_DATE, maxAge: false }; if (this.externalKey) await this.store.destroy(id, { ctx }); ctx.cookies.set(opts.key, "", opts).',
+      ],
+    },
+  },
+  {
+    name: 'commit',
+    kind: 'write',
     title: 'Commit: remove, regenerate or save at the end of a request',
-    read: 'chapters/07-save-remove-commit.md#commit',
-    section: 'remove-and-regenerate',
-    test: `${T}/07-remove-and-regenerate.test.ts`,
-    targets: [
-      { file: 'src/context.ts', region: 'commit' },
-      { file: 'src/context.ts', region: 'remove' },
-    ],
-    hints: [
-      'remove: destroy the stored record if there is an externalKey, then overwrite the cookie with "" using { ...opts, expires: COOKIE_EXPIRED_DATE, maxAge: false }.',
-      'commit: session undefined → do nothing at all. session === false → remove(). regenerate → remove(), then in store mode take a new id: this.externalKey = opts.genid(ctx).',
-      'Then: forced (save, regenerate, or session._requireSave) or a reason from _shouldSaveSession(); none → return. Call opts.beforeSave(ctx, session) if given, then save(reason === "changed").',
-    ],
+    chapter: 7,
+    read: ch('07-save-remove-commit', 'commit'),
+    target: { file: 'src/context.ts', region: 'commit' },
+    hints: {
+      '': [
+        'Four cases: never touched, set to null, regenerate, and "save if needed".',
+        'undefined → return; false → remove(); regenerate → remove(), and in store mode this.externalKey = opts.genid(ctx).',
+        'forced = save || regenerate || session._requireSave; reason = forced ? "force" : this._shouldSaveSession(); none → return; opts.beforeSave?.(ctx, session); await this.save(reason === "changed").',
+      ],
+    },
   },
   {
-    name: 'memory-store',
-    title: 'A session store in a Map',
-    read: 'chapters/08-memory-store.md',
-    section: 'stores',
-    test: `${T}/08-memory-store.test.ts`,
-    targets: [
-      { file: 'src/stores/memory.ts', region: 'get' },
-      { file: 'src/stores/memory.ts', region: 'set' },
-      { file: 'src/stores/memory.ts', region: 'destroy' },
-    ],
-    hints: [
-      'Keep { json, expires } slots in this.#slots. set: json = JSON.stringify(sess), expires = this.#now() + storeTtl(maxAge, this.#sessionTtl).',
-      'get: no slot → undefined; an expired slot (expires <= now) → delete it and return undefined; otherwise JSON.parse a fresh copy.',
-      'destroy: this.#slots.delete(key) — deleting what is not there is fine. set may call this.prune() when now >= this.#nextPrune.',
-    ],
+    name: 'regenerate',
+    kind: 'predict',
+    title: 'regenerate() at login, on the wire',
+    chapter: 7,
+    read: ch('07-save-remove-commit', 'regenerate'),
+    hints: {
+      '': [
+        'regenerate throws the old id away.',
+        'The old record is destroyed, the data saved under a new id — and the request is not over yet.',
+        'regenerate() commits at once (destroy, set); the middleware commits again at the end, and the data changed since load.',
+      ],
+    },
   },
+  // ── 8. Memory store ──────────────────────────────────────────────────
   {
-    name: 'redis-store',
-    title: 'A session store in Redis',
-    read: 'chapters/09-redis-store.md',
-    section: 'stores',
-    test: `${T}/09-redis-store.test.ts`,
-    targets: [
-      { file: 'src/stores/redis.ts', region: 'get' },
-      { file: 'src/stores/redis.ts', region: 'set' },
-      { file: 'src/stores/redis.ts', region: 'destroy' },
-    ],
+    name: 'memory-set',
+    kind: 'write',
+    title: 'MemoryStore.set: keep a copy for maxAge ms',
+    chapter: 8,
+    read: ch('08-memory-store', 'set'),
+    target: { file: 'src/stores/memory.ts', region: 'set' },
+    hints: {
+      '': [
+        'Store text, not the object: later changes must not reach the stored copy.',
+        'json = JSON.stringify(sess); expires = now + storeTtl(maxAge, this.#sessionTtl).',
+        'this.#slots.set(key, { json, expires }); if (now >= this.#nextPrune) this.prune();',
+      ],
+    },
+  },  {
+    name: 'memory-get',
+    kind: 'write',
+    title: 'MemoryStore.get: a copy, or nothing once expired',
+    chapter: 8,
+    read: ch('08-memory-store', 'get'),
+    target: { file: 'src/stores/memory.ts', region: 'get' },
+    hints: {
+      '': [
+        'Records are { json, expires } slots in this.#slots.',
+        'No slot → undefined; expires <= now → delete it and return undefined.',
+        'Otherwise return JSON.parse(slot.json): a fresh copy every time.',
+      ],
+    },
+  },
+
+  {
+    name: 'prune',
+    kind: 'fix',
+    title: 'Pruning: sweep out expired records',
+    chapter: 8,
+    read: ch('08-memory-store', 'pruning'),
+    target: { file: 'src/stores/memory.ts', region: 'prune' },
+    bug: { find: 'if (slot.expires <= now) {', replace: 'if (slot.expires > now) {' },
+    hints: {
+      '': [
+        'After a sweep, which records should still be there?',
+        'A record is expired when its expiry time is not in the future.',
+        'Delete when slot.expires <= now.',
+      ],
+    },
+  },
+  // ── 9. Redis ─────────────────────────────────────────────────────────
+  {
+    name: 'redis-get',
+    kind: 'write',
+    title: 'RedisStore.get against a real Redis',
+    chapter: 9,
+    read: ch('09-redis-store', 'get'),
+    target: { file: 'src/stores/redis.ts', region: 'get' },
     needs: 'redis',
-    hints: [
-      'Every Redis key is this.keyFor(id). get: await this.client.get(key); null → undefined.',
-      'get must survive junk: JSON.parse inside try/catch, and only return objects.',
-      'set: one command, this.client.set(key, JSON.stringify(sess), "PX", storeTtl(maxAge, this.#sessionTtl)) — never hand the string "session" to Redis. destroy: this.client.del(key).',
-    ],
+    hints: {
+      '': [
+        'One GET; Redis already forgot expired keys.',
+        'await this.client.get(this.keyFor(id)); null → undefined.',
+        'Junk must not crash: parseRecord(text) returns undefined for anything not a JSON object.',
+      ],
+    },
   },
   {
-    name: 'attack-lab',
-    title: 'Attack lab: forge, tamper, replay and swap — and watch the session refuse',
-    read: 'chapters/11-security.md',
-    section: 'attack-lab',
-    test: `${T}/11-attack-lab.test.ts`,
-    targets: [
-      { file: 'attacks.ts', region: 'readSession' },
-      { file: 'attacks.ts', region: 'tamper' },
-      { file: 'attacks.ts', region: 'forge' },
-      { file: 'attacks.ts', region: 'swapId' },
-    ],
-    hints: [
-      'readSession: the value before the ".sig" cookie is just base64 JSON — Buffer.from(value, "base64") and JSON.parse. No key needed: that is the lesson.',
-      'tamper: read the session, change it, re-encode it, and put it back under the same name — keep the old .sig cookie, since you cannot compute a new one.',
-      'forge: build name=value yourself and sign "name=value" with YOUR sign() from chapter 1 under the key you guessed. swapId: take the victim\'s id, keep your own .sig.',
-    ],
+    name: 'redis-set',
+    kind: 'write',
+    title: 'RedisStore.set: value and expiry in one command',
+    chapter: 9,
+    read: ch('09-redis-store', 'set'),
+    target: { file: 'src/stores/redis.ts', region: 'set' },
+    needs: 'redis',
+    hints: {
+      '': [
+        'Write the value and its expiry atomically, in milliseconds.',
+        'SET key value PX ttl — ioredis: this.client.set(key, text, "PX", ttl).',
+        'ttl = storeTtl(maxAge, this.#sessionTtl): never hand the string "session" to Redis.',
+      ],
+    },
+  },
+  {
+    name: 'session-pitfall',
+    kind: 'quiz',
+    title: 'The maxAge "session" pitfall',
+    chapter: 9,
+    read: ch('09-redis-store', 'the-session-pitfall'),
+    hints: {
+      '': [
+        'What does a store receive as maxAge for a browser-session cookie?',
+        'The string "session" — not a number of milliseconds.',
+        'A store must pick a lifetime itself (here: sessionTtl, one day by default).',
+      ],
+    },
+  },
+  // ── 10. MySQL ────────────────────────────────────────────────────────
+  {
+    name: 'mysql-get',
+    kind: 'write',
+    title: 'MysqlStore.get against the real MariaDB',
+    chapter: 10,
+    read: ch('10-mysql-store', 'get'),
+    target: { file: 'src/stores/mysql.ts', region: 'get' },
+    needs: 'mysql',
+    hints: {
+      '': [
+        'One SELECT that already leaves out expired rows; wait for the table first.',
+        'await this.ready(); const [rows] = await this.pool.query(this.#sql.get, [id, id, Date.now()]).',
+        'const text = rows[0]?.data; return typeof text === "string" ? parseRecord(text) : undefined;',
+      ],
+    },
+  },
+  {
+    name: 'mysql-set',
+    kind: 'write',
+    title: 'MysqlStore.set: one upsert',
+    chapter: 10,
+    read: ch('10-mysql-store', 'set'),
+    target: { file: 'src/stores/mysql.ts', region: 'set' },
+    needs: 'mysql',
+    hints: {
+      '': [
+        'A new session and an updated one cost the same single statement.',
+        'expires = Date.now() + storeTtl(maxAge, this.#sessionTtl); json = JSON.stringify(sess).',
+        'await this.ready(); await this.pool.query(this.#sql.set, [id, expires, json, expires, json]);',
+      ],
+    },
+  },
+  // ── 11. Security ─────────────────────────────────────────────────────
+  {
+    name: 'read-session',
+    kind: 'write',
+    title: 'Attack lab: read a signed cookie without the key',
+    chapter: 11,
+    read: ch('11-security', 'the-readable-cookie'),
+    target: { file: 'attacks.ts', region: 'readSession' },
+    hints: {
+      '': [
+        'The value before the .sig is only base64 JSON.',
+        'Buffer.from(value, "base64").toString("utf8"), then JSON.parse.',
+        'No key needed: that is the lesson.',
+      ],
+    },
+  },
+  {
+    name: 'tamper',
+    kind: 'write',
+    title: 'Attack lab: change the data, keep the old signature',
+    chapter: 11,
+    read: ch('11-security', 'tampering'),
+    target: { file: 'attacks.ts', region: 'tamper' },
+    hints: {
+      '': [
+        'You cannot compute a new signature: keep the old one and change only the value.',
+        'readSession(jar[name]), change it, encode it again (JSON, then base64), put it back under the same name.',
+        'return { ...jar, [name]: Buffer.from(JSON.stringify(change(readSession(jar[name])))).toString("base64") };',
+      ],
+    },
+  },
+  {
+    name: 'forge',
+    kind: 'write',
+    title: 'Attack lab: forge a cookie with a guessed key',
+    chapter: 11,
+    read: ch('11-security', 'tampering'),
+    target: { file: 'attacks.ts', region: 'forge' },
+    hints: {
+      '': [
+        'With the key, you can sign anything you like.',
+        'Build name=value yourself (base64 JSON) and sign "name=value" with your sign() from step 1.',
+        'return { [name]: value, [`${name}.sig`]: sign(`${name}=${value}`, key) };',
+      ],
+    },
+  },
+  {
+    name: 'swap-id',
+    kind: 'write',
+    title: 'Attack lab: wear someone else’s session id',
+    chapter: 11,
+    read: ch('11-security', 'signing'),
+    target: { file: 'attacks.ts', region: 'swapId' },
+    hints: {
+      '': [
+        'In store mode the cookie holds only an id.',
+        'Copy your jar, replace the id cookie with the victim’s id, keep your own .sig.',
+        'return { ...jar, [name]: victimId };',
+      ],
+    },
+  },
+  {
+    name: 'cookie-size',
+    kind: 'predict',
+    title: 'A session too big for a cookie',
+    chapter: 11,
+    read: ch('11-security', 'cookie-size'),
+    hints: {
+      '': [
+        'Does the server know how big a cookie a browser keeps?',
+        'The port sends what the session needs; base64 makes it a third bigger.',
+        'The response is a plain 200 with the big cookie and its .sig; the browser drops it later.',
+      ],
+    },
+  },
+  {
+    name: 'store-failure',
+    kind: 'predict',
+    title: 'When the store fails',
+    chapter: 11,
+    read: ch('11-security', 'store-failures'),
+    hints: {
+      '': [
+        'Neither koa-session nor the port catches store errors.',
+        'store.get runs before your handler; if it throws, the handler never runs.',
+        'Koa answers 500 and drops the response headers.',
+      ],
+    },
+  },
+  {
+    name: 'concurrency',
+    kind: 'predict',
+    title: 'Two requests of one session at once',
+    chapter: 11,
+    read: ch('11-security', 'concurrency'),
+    hints: {
+      '': [
+        'Both requests load the same record before either saves.',
+        'Each changes its own copy; each save overwrites the whole record.',
+        'Last write wins: one addition is lost.',
+      ],
+    },
+  },
+  // ── 12. Performance ──────────────────────────────────────────────────
+  {
+    name: 'costs',
+    kind: 'quiz',
+    title: 'Where a session’s time goes',
+    chapter: 12,
+    read: ch('12-performance', 'where-the-time-goes'),
+    hints: {
+      '': [
+        'Think of what a request with a signed cookie session computes.',
+        'The signature is an HMAC; a store adds a network round trip per call.',
+        'A read-only store request makes one call (get); a cookie request makes none.',
+      ],
+    },
   },
 ];
 
-/** Look an exercise up by name. */
-export function findExercise(name: string): Exercise | undefined {
-  return EXERCISES.find((exercise) => exercise.name === name);
+/** Look a step up by name or by its number in `list` (1-based). */
+export function findStep(nameOrNumber: string): Step | undefined {
+  if (/^\d+$/.test(nameOrNumber)) return STEPS[Number(nameOrNumber) - 1];
+  return STEPS.find((step) => step.name === nameOrNumber);
+}
+
+/** The hints for a failing check: the first key its name contains, else the default. */
+export function hintsFor(step: Step, check: string | undefined): Hints {
+  if (check) {
+    for (const [key, hints] of Object.entries(step.hints)) {
+      if (key && check.includes(key)) return hints;
+    }
+  }
+  return step.hints['']!;
+}
+
+/** Which group of code a step's checks exercise (for un-ticking dependants on reset). */
+function groupOf(step: Step): string | undefined {
+  const file = step.target?.file;
+  if (!file) return undefined;
+  if (file.startsWith('src/stores/')) return file;
+  return file.startsWith('src/') ? 'port' : 'cookies';
+}
+
+/**
+ * Later code steps whose checks run this step's code: the same store, or —
+ * for the port and the cookie helpers, which everything later runs — every
+ * later code step.
+ */
+export function dependantsOf(step: Step): Step[] {
+  const group = groupOf(step);
+  if (!group) return [];
+  const later = STEPS.slice(STEPS.indexOf(step) + 1).filter((s) => groupOf(s));
+  if (group === 'port' || group === 'cookies') return later;
+  return later.filter((s) => groupOf(s) === group);
 }

@@ -1,12 +1,14 @@
 /**
- * The one indirection every chapter test goes through: which code is under
+ * The one indirection every step's checks go through: which code is under
  * test. Unset, `KOA_SESSION_WORKSPACE` means the reference — `src/` and
  * `test/exercises/reference/` — which is how `npm test` runs these files.
  * Set to a workspace directory (the learner's `.learn/`, or a temporary one
  * made by `npm run exercises:verify`), it means that workspace's copy.
  *
- * Tests import from here and never from `src/` directly, so the same test
- * file proves the reference and grades the learner.
+ * Checks import from here and never from `src/` directly, so the same file
+ * proves the reference and grades the learner. Each module is imported on
+ * first use, so a step pays only for what it touches (Redis and MySQL
+ * clients are not cheap to load).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,16 +28,17 @@ async function load<T>(file: string, reference: () => Promise<T>): Promise<T> {
 export const port = await load('src/index.ts', () => import('../../src/index.js'));
 
 /** Chapter 8's store: `src/stores/memory.ts`. */
-export const memory = await load(
-  'src/stores/memory.ts',
-  () => import('../../src/stores/memory.js'),
-);
+export const memory = () =>
+  load('src/stores/memory.ts', () => import('../../src/stores/memory.js'));
 
 /** Chapter 9's store: `src/stores/redis.ts`. */
-export const redis = await load('src/stores/redis.ts', () => import('../../src/stores/redis.js'));
+export const redis = () => load('src/stores/redis.ts', () => import('../../src/stores/redis.js'));
+
+/** Chapter 10's store: `src/stores/mysql.ts`. */
+export const mysql = () => load('src/stores/mysql.ts', () => import('../../src/stores/mysql.js'));
 
 /** Chapter 1's cookie helpers: `cookies.ts` (reference in ./reference/). */
-export const cookies = await load('cookies.ts', () => import('./reference/cookies.js'));
+export const cookies = () => load('cookies.ts', () => import('./reference/cookies.js'));
 
 /** Chapter 11's attack lab: `attacks.ts` (reference in ./reference/). */
-export const attacks = await load('attacks.ts', () => import('./reference/attacks.js'));
+export const attacks = () => load('attacks.ts', () => import('./reference/attacks.js'));

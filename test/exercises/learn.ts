@@ -1,24 +1,36 @@
 /**
- * `npm run learn` — the exercises, one after another, against your
- * workspace (`.learn/`, made on first run from `src/`).
+ * `npm run learn` — the steps, one after another, against your workspace
+ * (`.learn/`, made on first run from `src/`).
  *
- *   npm run learn                  run from the first unfinished exercise; stop at the first failure
- *   npm run learn -- --watch       the same, again whenever you save a file in the workspace
- *   npm run learn -- --all         re-check finished exercises too
- *   npm run learn -- list          all exercises and your progress
- *   npm run learn -- run NAME      run one exercise, whatever its place
- *   npm run learn -- hint NAME     every hint for one exercise
- *   npm run learn -- reset NAME    make one exercise's functions TODOs again
- *   --workspace DIR                use another folder than .learn/
+ *   npm run learn                   run from the first unfinished step; stop at the first failure
+ *   npm run learn -- --watch        the same, again whenever you save (h: hint, q: quit)
+ *   npm run learn -- --all          re-check finished steps too
+ *   npm run learn -- list           every step, numbered, and your progress
+ *   npm run learn -- run N          one step (a number from list, or a name)
+ *   npm run learn -- hint [N]       a hint for the failing check; again for a bigger one (--level 1-3)
+ *   npm run learn -- reset N        put one step back as shipped; your version goes to backups/
+ *   --workspace DIR                 use another folder than .learn/
  *
- * A failing exercise is the normal state of learning, so it exits 0; only a
+ * A failing step is the normal state of learning, so it exits 0; only a
  * mistake on the command line exits non-zero.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { dim, listExercises, resetOne, runExercises, runOne, showHints } from './runner/learn.js';
-import { DEFAULT_WORKSPACE } from './runner/workspace.js';
+import { StepProcess } from './runner/pool.js';
+
+const argv = process.argv.slice(2);
+const first = argv.find((a) => !a.startsWith('-'));
+// Start the process that will run the checks before anything else, so
+// Node, tsx and Koa load in it while this one reads the workspace.
+const early =
+  first === undefined || first === 'run' || argv.includes('--watch') || argv.includes('-w')
+    ? new StepProcess()
+    : undefined;
+
+const fs = await import('node:fs');
+const path = await import('node:path');
+const { parseArgs } = await import('node:util');
+const learn = await import('./runner/learn.js');
+const { findStep } = await import('./catalog.js');
+const { DEFAULT_WORKSPACE } = await import('./runner/workspace.js');
 
 // `npm run learn | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,12 +41,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const print = (line = '') => console.log(line);
 
 function usage(): void {
-  print(
-    'Usage: npm run learn [-- --watch | --all | list | run NAME | hint NAME | reset NAME] [--workspace DIR]',
-  );
+  print('Usage: npm run learn [-- --watch | --all | list | run N | hint [N] [--level 1-3] | reset N]');
+  print('       [--workspace DIR]    N: a step number from list, or its name');
 }
 
-let parsed: ReturnType<typeof parse>;
 function parse() {
   return parseArgs({
     allowPositionals: true,
@@ -42,13 +52,16 @@ function parse() {
       watch: { type: 'boolean', short: 'w' },
       all: { type: 'boolean' },
       workspace: { type: 'string' },
+      level: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
 }
+let parsed: ReturnType<typeof parse>;
 try {
   parsed = parse();
 } catch (err) {
+  early?.kill();
   print(String((err as Error).message));
   usage();
   process.exit(2);
@@ -58,22 +71,22 @@ const { values, positionals } = parsed;
 const dir = path.resolve(values.workspace ?? DEFAULT_WORKSPACE);
 const [command, name] = positionals;
 
-async function runOnce(): Promise<void> {
+async function runOnce(options: Parameters<typeof learn.runSteps>[2]): Promise<void> {
   try {
-    await runExercises(dir, print, { all: values.all });
-    // Vitest marks the process as failed when a test fails; for a learner
-    // a failing exercise is the normal state of things, not an error.
+    await learn.runSteps(dir, print, { all: values.all, ...options });
     process.exitCode = 0;
   } catch (err) {
     // Our own mistakes and environment problems: one clear line, no trace.
-    print(`Could not run the exercises: ${(err as Error).message}`);
+    print(`Could not run the steps: ${(err as Error).message}`);
     process.exitCode = 1;
   }
 }
 
 function watch(): void {
+  let spare = early ?? new StepProcess();
   let running = false;
   let again = false;
+  let savedAt = 0;
   let timer: NodeJS.Timeout | undefined;
   const trigger = () => {
     if (running) {
@@ -81,10 +94,20 @@ function watch(): void {
       return;
     }
     running = true;
-    print(dim(`\n──── ${new Date().toLocaleTimeString()} ────`));
-    void runOnce().finally(() => {
+    const proc = spare;
+    // The next run's process warms up while this one works.
+    spare = new StepProcess();
+    const since = savedAt || Date.now();
+    print(learn.dim(`\n──── ${new Date().toLocaleTimeString()} ────`));
+    void runOnce({
+      process: proc,
+      onVerdict: () => {
+        if (savedAt) print(learn.dim(`(verdict ${Date.now() - since} ms after saving)`));
+      },
+    }).finally(() => {
       running = false;
-      print(dim('\nWatching your workspace; save a file to re-run. Ctrl+C to stop.'));
+      savedAt = 0;
+      print(learn.dim('\nWatching your workspace: save a file to re-run · h: a hint · q: quit'));
       if (again) {
         again = false;
         trigger();
@@ -94,9 +117,29 @@ function watch(): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.watch(dir, { recursive: true }, (_event, file) => {
     const changed = String(file ?? '');
-    if (!changed.endsWith('.ts') || changed.startsWith('node_modules')) return;
+    if (!/\.(ts|txt)$/.test(changed) || /^(node_modules|backups)\b/.test(changed)) return;
+    savedAt ||= Date.now();
     clearTimeout(timer);
-    timer = setTimeout(trigger, 250);
+    // Editors write a file in more than one go; wait for the last one.
+    timer = setTimeout(trigger, 40);
+  });
+  if (process.stdin.isTTY) {
+    process.stdin.setRawMode(true);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (key: string) => {
+      if (key === 'q' || key === '\u0003') {
+        spare.kill();
+        process.exit(0);
+      }
+      if (key === 'h') {
+        print();
+        learn.showHint(dir, print);
+      }
+    });
+  }
+  process.on('SIGINT', () => {
+    spare.kill();
+    process.exit(0);
   });
   trigger();
 }
@@ -105,16 +148,25 @@ if (values.help) {
   usage();
 } else if (command === undefined) {
   if (values.watch) watch();
-  else await runOnce();
+  else await runOnce({ process: early });
 } else if (command === 'list') {
-  listExercises(dir, print);
+  learn.listSteps(dir, print);
 } else if (command === 'run' && name) {
-  const known = await runOne(name, dir, print);
-  process.exitCode = known ? 0 : 1;
-} else if ((command === 'hint' || command === 'reset') && name) {
-  const ok = command === 'hint' ? showHints(name, dir, print) : resetOne(name, dir, print);
-  if (!ok) process.exitCode = 1;
+  const step = findStep(name);
+  if (!step) {
+    early?.kill();
+    learn.showHint(dir, print, { step: name });
+    process.exitCode = 1;
+  } else {
+    await runOnce({ process: early, only: step });
+  }
+} else if (command === 'hint') {
+  const level = values.level === undefined ? undefined : Number(values.level);
+  process.exitCode = learn.showHint(dir, print, { step: name, level }) ? 0 : 1;
+} else if (command === 'reset' && name) {
+  process.exitCode = (await learn.resetOne(name, dir, print)) ? 0 : 1;
 } else {
+  early?.kill();
   usage();
   process.exitCode = 2;
 }

@@ -1,32 +1,28 @@
 /**
- * `npm run exercises:verify` — every exercise must fail as shipped and pass
- * with the reference. Prints one line per exercise, then exactly one
- * summary line; exits non-zero if any exercise disagrees.
- * See runner/verify.ts for what is checked and why.
+ * `npm run exercises:verify` — every step must fail as shipped and pass
+ * with the reference. Prints one line per step, then exactly one summary
+ * line; exits non-zero if any step disagrees. See runner/verify.ts for
+ * what is checked and why.
  */
-import { type ExerciseVerdict, verifyExercises } from './runner/verify.js';
+import { type StepVerdict, verifySteps } from './runner/verify.js';
 
-function describeVerdict(v: ExerciseVerdict, i: number): string {
-  const name = `${String(i + 1).padStart(2)}  ${v.exercise.name.padEnd(22)}`;
-  if (v.skipped)
-    return `  -  ${name} skipped: needs ${v.exercise.needs ?? 'a service'} (see README "Services")`;
+function why(run: StepVerdict['shipped']): string {
+  if (run.timedOut) return `timed out in ${run.timedOut.check ?? 'loading'}`;
+  if (run.failure) return `${run.failure.check} — ${run.failure.message.split('\n')[0]}`;
+  return `${run.passed} of ${run.total} checks passed`;
+}
+
+function describeVerdict(v: StepVerdict, i: number): string {
+  const name = `${String(i + 1).padStart(2)}  ${v.step.name.padEnd(20)} ${v.step.kind.padEnd(7)}`;
+  if (v.skipped) return `  -  ${name} skipped: needs ${v.step.needs} (see README "Services")`;
   const shipped = v.failsAsShipped
-    ? `fails as shipped (${v.shipped.failed} of ${v.shipped.failed + v.shipped.passed} checks)`
-    : 'PASSES AS SHIPPED (its tests do not reach the stubbed code)';
-  const problems: string[] = [];
-  if (v.solved.failed > 0 || v.solved.passed === 0) {
-    problems.push(
-      `FAILS WITH ITS REFERENCE BODIES IN PLACE (later exercises still stubs): ${v.solved.failures[0]?.test ?? 'no test ran'} — ${v.solved.failures[0]?.message ?? ''}`,
-    );
-  }
-  if (v.reference.failed > 0 || v.reference.passed === 0) {
-    problems.push(
-      `FAILS AGAINST src/: ${v.reference.failures[0]?.test ?? 'no test ran'} — ${v.reference.failures[0]?.message ?? ''}`,
-    );
-  }
-  const passes = problems.length ? problems.join('; ') : 'passes with the reference';
-  const mark = v.failsAsShipped && !problems.length ? '✓' : '✗';
-  return `  ${mark}  ${name} ${shipped}, ${passes}`;
+    ? `fails as shipped (check ${v.shipped.passed + 1} of ${v.shipped.total})`
+    : 'PASSES AS SHIPPED (its checks do not reach what the learner must do)';
+  const solved = v.passesWithReference
+    ? `passes with the reference (${v.solved.total} checks)`
+    : `FAILS WITH THE REFERENCE IN PLACE: ${why(v.solved)}`;
+  const mark = v.failsAsShipped && v.passesWithReference ? '✓' : '✗';
+  return `  ${mark}  ${name} ${shipped}, ${solved}`;
 }
 
 // `npm run exercises:verify | head` closes the pipe early; that is not an error.
@@ -35,7 +31,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const report = await verifyExercises((verdict, i) => {
+const report = await verifySteps((verdict, i) => {
   console.log(describeVerdict(verdict, i));
 });
 console.log(`  (${(report.ms / 1000).toFixed(1)} s)`);

@@ -1,21 +1,33 @@
 /**
  * `npm run learn`, as a library: the CLI in ../learn.ts is a thin wrapper,
- * and test/exercises/learn.test.ts drives these functions exactly as a
+ * and the runner's tests drive these functions (and the CLI itself) as a
  * learner's terminal would.
+ *
+ * What a learner sees is decided here: one step at a time, only the check
+ * that fails, the learner's own code named by file and line, the real
+ * exchange beside a prediction, and hints only when asked for.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXERCISES, type Exercise, findExercise } from '../catalog.js';
-import { parseTodo } from './stubs.js';
-import { type FileResult, fileOk, LOADING, runTestFiles } from './vitest.js';
+import {
+  answerOf,
+  checksOf,
+  dependantsOf,
+  findStep,
+  hintsFor,
+  type Kind,
+  STEPS,
+  type Step,
+} from '../catalog.js';
+import { StepProcess, TIME_LIMIT_MS } from './pool.js';
+import type { CheckFailure, StepRun } from './protocol.js';
 import {
   isWorkspace,
   type Progress,
+  ROOT,
   readProgress,
-  renderWorkspace,
-  resetExercise,
   writeProgress,
-  writeWorkspace,
 } from './workspace.js';
 
 /** Where lines go: the terminal, or an array in a test. */
@@ -27,38 +39,50 @@ const paint = (code: number) => (text: string) =>
 export const green = paint(32);
 export const red = paint(31);
 export const yellow = paint(33);
+export const cyan = paint(36);
 export const dim = paint(2);
 export const bold = paint(1);
 
-/** Workspace path as the learner would type it (relative to where they are). */
+/** A path as the learner would type it (relative to where they are). */
 function shown(file: string): string {
   const rel = path.relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
 }
 
-function position(exercise: Exercise): string {
-  return `${EXERCISES.indexOf(exercise) + 1}/${EXERCISES.length}`;
+const number = (step: Step) => STEPS.indexOf(step) + 1;
+const KIND_WORDS: Record<Kind, string> = {
+  write: 'write',
+  fix: 'fix',
+  predict: 'predict',
+  quiz: 'quiz',
+};
+
+/** "7/42 middleware · write · chapter 3" */
+function label(step: Step): string {
+  return `${number(step)}/${STEPS.length} ${step.name} ${dim(`· ${KIND_WORDS[step.kind]} · chapter ${step.chapter}`)}`;
 }
 
 export interface LearnOutcome {
   /** The workspace was created by this run. */
   created: boolean;
-  /** Exercises that passed in this run, in order. */
+  /** Steps ticked in this run, in order. */
   passed: string[];
-  /** The exercise that stopped the run, if any. */
-  failing?: { exercise: Exercise; result: FileResult };
-  /** Exercises skipped because a service they need is not running. */
+  /** The step that stopped the run, if any. */
+  failing?: { step: Step; run: StepRun };
+  /** Steps skipped because a service they need is not running. */
   skipped: string[];
-  /** Every exercise is done. */
+  /** A step passed its checks but the workspace does not type-check. */
+  typeErrors?: string;
+  /** Every step is done. */
   finished: boolean;
 }
 
 /** Make the workspace if it is not there yet; say so. */
-export function ensureWorkspace(dir: string, print: Print): boolean {
+export async function ensureWorkspace(dir: string, print: Print): Promise<boolean> {
   if (isWorkspace(dir)) return false;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     // Never overwrite something we did not make.
-    const known = new Set(['progress.json']);
+    const known = new Set(['progress.json', 'backups']);
     const foreign = fs.readdirSync(dir).filter((f) => !known.has(f));
     if (foreign.length) {
       throw new Error(
@@ -67,62 +91,170 @@ export function ensureWorkspace(dir: string, print: Print): boolean {
       );
     }
   }
+  // The generator needs the TypeScript compiler, which is slow to load:
+  // only this first run pays for it.
+  const { writeWorkspace } = await import('./workspace.js');
   writeWorkspace(dir);
-  print(bold(`Created your exercise workspace in ${shown(dir)}/`));
+  print(bold(`Created your workspace in ${shown(dir)}/`));
   print(
-    `It is a copy of src/ in which the ${EXERCISES.length} exercises' functions are TODOs. Edit the files there, never src/.`,
+    `It is a copy of src/ with ${STEPS.length} steps to do: functions to write (TODOs), bugs to fix,`,
   );
+  print(`and predictions and quizzes to answer in ${shown(path.join(dir, 'answers'))}/. Edit there, never src/.`);
   print();
   return true;
 }
 
 /**
- * Run the exercises in order, from the first one not done yet (or from the
- * start with `all`), and stop at the first that fails. With `only`, run
- * just that exercise, whatever its place.
+ * Type-check the workspace with the project's settings, incrementally (the
+ * second run reuses the first one's work). Resolves to the compiler's
+ * complaints, or `''` when there are none.
  */
-export async function runExercises(
+export function typecheck(dir: string): { done: Promise<string>; child: ChildProcess } {
+  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+  const child = spawn(
+    process.execPath,
+    [
+      tsc,
+      '-p',
+      path.join(dir, 'tsconfig.json'),
+      '--noEmit',
+      '--incremental',
+      '--tsBuildInfoFile',
+      path.join(dir, '.tsbuildinfo'),
+      '--pretty',
+      'false',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    out += chunk;
+  });
+  const done = new Promise<string>((resolve) => {
+    child.on('close', (code) => resolve(code === 0 ? '' : out.trim() || `tsc exited with ${code}`));
+  });
+  return { done, child };
+}
+
+export interface RunOptions {
+  /** Re-check steps already done. */
+  all?: boolean;
+  /** Run just this step, whatever its place. */
+  only?: Step;
+  /** A process started earlier (the CLI starts one before anything else). */
+  process?: StepProcess;
+  /** Type-check passing code steps before ticking them (default on). */
+  typecheck?: boolean;
+  /** Called with the verdict before the type-check runs (watch mode prints early). */
+  onVerdict?: () => void;
+}
+
+/**
+ * Run the steps in order, from the first one not done yet (or from the
+ * start with `all`), in one child process, and stop at the first that
+ * fails. Passing code steps are ticked only once the workspace
+ * type-checks.
+ */
+export async function runSteps(
   dir: string,
   print: Print,
-  { all = false, only }: { all?: boolean; only?: Exercise } = {},
+  options: RunOptions = {},
 ): Promise<LearnOutcome> {
-  const created = ensureWorkspace(dir, print);
+  const proc = options.process ?? new StepProcess();
+  let created: boolean;
+  try {
+    created = await ensureWorkspace(dir, print);
+  } catch (err) {
+    proc.kill();
+    throw err;
+  }
   const progress = readProgress(dir);
   const outcome: LearnOutcome = { created, passed: [], skipped: [], finished: false };
-  for (const exercise of only ? [only] : EXERCISES) {
-    if (!all && !only && progress.done[exercise.name]) continue;
-    const [result] = await runTestFiles([exercise.test], dir);
-    if (result!.passed === 0 && result!.failed === 0 && result!.skipped > 0) {
-      outcome.skipped.push(exercise.name);
-      print(
-        yellow(
-          `-  ${position(exercise)} ${exercise.name}: skipped — it needs ${exercise.needs}, which is not running.`,
-        ),
-      );
-      print(dim('   Start it (README "Services") and run npm run learn again to do this one.'));
-      continue;
-    }
-    if (fileOk(result!)) {
-      if (!progress.done[exercise.name]) progress.done[exercise.name] = new Date().toISOString();
-      writeProgress(dir, progress);
-      outcome.passed.push(exercise.name);
-      print(green(`✓  ${position(exercise)} ${exercise.name}`) + dim(` — ${exercise.title}`));
-      continue;
-    }
-    if (progress.done[exercise.name]) {
-      // It passed once; something since broke it.
-      delete progress.done[exercise.name];
-      writeProgress(dir, progress);
-    }
-    outcome.failing = { exercise, result: result! };
-    printFailure(dir, exercise, result!, print);
+  const todo = options.only
+    ? [options.only]
+    : STEPS.filter((step) => options.all || !progress.done[step.name]);
+  if (todo.length === 0) {
+    proc.kill();
+    outcome.finished = true;
+    print(bold(green(`All ${STEPS.length} steps are done. You have rebuilt koa-session.`)));
+    print('Compare your workspace with the reference any time: diff -r .learn/src src');
     return outcome;
   }
-  outcome.finished = EXERCISES.every((e) => progress.done[e.name]);
-  if (only) return outcome;
+  // Type-check alongside the checks: two cores, two jobs.
+  const wantTypes = options.typecheck !== false && todo.some((s) => s.target);
+  const types = wantTypes ? typecheck(dir) : undefined;
+  let runs: StepRun[];
+  try {
+    runs = await proc.run({
+      workspace: dir,
+      files: todo.map(checksOf),
+      explain: true,
+      stopAtFailure: true,
+    });
+  } catch (err) {
+    types?.child.kill();
+    throw err;
+  }
+  const passing: Step[] = [];
+  let failed: { step: Step; run: StepRun } | undefined;
+  for (const run of runs) {
+    const step = todo.find((s) => checksOf(s) === run.file)!;
+    if (!run.failure && !run.timedOut && run.total === 0 && run.skipped > 0) {
+      outcome.skipped.push(step.name);
+    } else if (run.failure || run.timedOut || run.total === 0) {
+      failed = { step, run };
+      break;
+    } else {
+      passing.push(step);
+    }
+  }
+  options.onVerdict?.();
+  // Print what passed; tick it once the types are known to be fine.
+  let typeErrors = '';
+  if (types && passing.some((s) => s.target)) {
+    typeErrors = await types.done;
+  } else {
+    types?.child.kill();
+  }
+  for (const step of passing) {
+    if (step.target && typeErrors) {
+      outcome.typeErrors = typeErrors;
+      printTypeErrors(dir, step, typeErrors, print);
+      progress.failing = { step: step.name, check: undefined };
+      writeProgress(dir, progress);
+      return outcome;
+    }
+    progress.done[step.name] ??= new Date().toISOString();
+    outcome.passed.push(step.name);
+    print(`${green('✓')}  ${label(step)}  ${dim(step.title)}`);
+  }
+  for (const name of outcome.skipped) {
+    const step = findStep(name)!;
+    print(yellow(`-  ${number(step)}/${STEPS.length} ${step.name}: skipped — it needs ${step.needs}, which is not running.`));
+    print(dim('   Start it (README "Services") and run npm run learn again to do this one.'));
+  }
+  if (failed) {
+    const { step, run } = failed;
+    if (progress.done[step.name]) delete progress.done[step.name];
+    outcome.failing = failed;
+    progress.failing = { step: step.name, check: run.failure?.check ?? run.timedOut?.check };
+    const cause = printFailure(dir, step, run, print);
+    if (cause && progress.done[cause.name]) {
+      delete progress.done[cause.name];
+    }
+    writeProgress(dir, progress);
+    return outcome;
+  }
+  progress.failing = undefined;
+  writeProgress(dir, progress);
+  outcome.finished = STEPS.every((s) => progress.done[s.name]);
+  if (options.only) return outcome;
   print();
   if (outcome.finished) {
-    print(bold(green(`All ${EXERCISES.length} exercises done. You have rebuilt koa-session.`)));
+    print(bold(green(`All ${STEPS.length} steps done. You have rebuilt koa-session.`)));
     print('Compare your workspace with the reference any time: diff -r .learn/src src');
   } else if (outcome.skipped.length) {
     print(`Everything else is done; ${outcome.skipped.join(', ')} waits for its service.`);
@@ -130,151 +262,334 @@ export async function runExercises(
   return outcome;
 }
 
-function printFailure(dir: string, exercise: Exercise, result: FileResult, print: Print): void {
-  const total = result.passed + result.failed;
-  print(`${red(bold(`✗  ${position(exercise)} ${exercise.name}`))} — ${exercise.title}`);
+function printTypeErrors(dir: string, step: Step, errors: string, print: Print): void {
+  print(`${yellow('●')}  ${label(step)} — its checks pass, but TypeScript does not agree yet:`);
   print();
-  const [first] = result.failures;
-  const todo = first && parseTodo(first.message);
-  if (first && todo) {
-    const where = first.where ? ` (${shown(first.where)})` : '';
-    print(`   Not written yet: ${bold(todo.name)}${where}`);
-    if (todo.exercise !== exercise.name) {
-      print(
-        yellow(
-          `   That function belongs to exercise "${todo.exercise}", which this one builds on: solve it first.`,
-        ),
-      );
-    }
-  } else if (first && first.test === LOADING) {
-    print('   The tests could not load your code:');
-    for (const line of plainLines(first.message, 14)) print(`     ${line}`);
-  } else if (first) {
-    print(`   This check fails: ${bold(first.test.replace(/ > /g, ' › '))}`);
-    const diff = expectedReceived(first);
-    // With expected/received at hand, Vitest's one-line summary of them
-    // ("expected 'a…' to be 'b…' // Object.is equality") only repeats them.
-    const message = diff ? first.message.split(/(?:^|: )expected /)[0]! : first.message;
-    for (const line of plainLines(message, 8)) if (line) print(`     ${line}`);
-    if (diff) {
-      print(`     expected: ${diff.expected}`);
-      print(`     received: ${diff.received}`);
-    }
-    if (first.where) print(dim(`     at ${shown(first.where)}`));
+  const lines = errors.split('\n').filter((l) => /error TS/.test(l));
+  for (const line of lines.slice(0, 5)) {
+    const rel = line.startsWith(dir) ? path.relative(process.cwd(), line) : line;
+    print(`     ${rel.replace(/^\.\.\/.*?\.learn/, '.learn')}`);
   }
-  if (result.failed > 1) {
-    print(
-      dim(
-        `   (${result.passed} of ${total} checks pass; ${result.failed - 1} more fail after this one.)`,
-      ),
-    );
-  }
-  if (result.logs.length) {
-    print();
-    print('   Your code printed:');
-    const lines = result.logs.flatMap((log) => plainLines(log, 1000));
-    for (const line of lines.slice(0, 20)) print(`     ${line}`);
-    if (lines.length > 20) print(dim(`     … and ${lines.length - 20} more lines`));
-  }
+  if (lines.length > 5) print(dim(`     … and ${lines.length - 5} more`));
   print();
-  const fns = renderWorkspace([exercise]).functions.get(exercise.name) ?? [];
-  const files = [...new Set(fns.map((f) => f.file))];
-  print(
-    `   Write:  ${files.map((f) => shown(path.join(dir, f))).join(', ')} — ${fns.map((f) => f.name).join(', ')}`,
-  );
-  print(`   Hint:   ${exercise.hints[0]}`);
-  print(`   Read:   ${exercise.read}  ·  chapters/exercises.md#${exercise.section}`);
-  print(dim(`   More hints: npm run learn -- hint ${exercise.name}  ·  test: ${exercise.test}`));
+  print(`   The step is ticked once ${shown(dir)} type-checks (npx tsc -p ${shown(dir)}).`);
 }
 
-/** Text without colour codes (unless we are colouring), as at most `max` lines. */
+/** A stack frame in the learner's workspace. */
+interface Frame {
+  file: string;
+  line: number;
+  fn: string;
+}
+
+/** Frames of `stack` inside the workspace (not its node_modules), innermost first. */
+export function learnerFrames(stack: string | undefined, dir: string): Frame[] {
+  if (!stack) return [];
+  const frames: Frame[] = [];
+  for (const line of stack.split('\n')) {
+    const match = /^\s*at (?:(.+?) \()?(?:file:\/\/)?(\/[^():]+):(\d+):\d+\)?$/.exec(line);
+    if (!match) continue;
+    const file = match[2]!;
+    if (!file.startsWith(dir + path.sep) || file.includes('/node_modules/')) continue;
+    frames.push({ file, line: Number(match[3]), fn: (match[1] ?? '').replace(/^async /, '') });
+  }
+  return frames;
+}
+
+/** The step whose region holds `frame`, if it is a step's code. */
+function stepAt(frame: Frame, dir: string): Step | undefined {
+  const rel = path.relative(dir, frame.file).split(path.sep).join('/');
+  let text: string;
+  try {
+    text = fs.readFileSync(frame.file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  for (const step of STEPS) {
+    if (step.target?.file !== rel) continue;
+    const open = lines.findIndex((l) => l.trim() === `// #region ${step.target.region}`);
+    const close = lines.findIndex((l) => l.trim() === `// #endregion ${step.target.region}`);
+    if (open !== -1 && close !== -1 && frame.line > open && frame.line <= close + 1) return step;
+  }
+  return undefined;
+}
+
+/** Where the learner edits a step: the region's signature line in the workspace. */
+export function whereToEdit(dir: string, step: Step): string {
+  const file = step.target?.file ?? answerOf(step)!;
+  const at = path.join(dir, file);
+  if (!step.target) return shown(at);
+  let lines: string[] = [];
+  try {
+    lines = fs.readFileSync(at, 'utf8').split('\n');
+  } catch {
+    return shown(at);
+  }
+  const open = lines.findIndex((l) => l.trim() === `// #region ${step.target!.region}`);
+  if (open === -1) return shown(at);
+  let inComment = false;
+  for (let i = open + 1; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line.startsWith('/**') || line.startsWith('/*')) inComment = !line.includes('*/');
+    else if (inComment) inComment = !line.includes('*/');
+    else if (line && !line.startsWith('//') && !line.startsWith('@')) {
+      return `${shown(at)}:${i + 1}  ${dim(line.length > 70 ? `${line.slice(0, 70)}…` : line)}`;
+    }
+  }
+  return `${shown(at)}:${open + 1}`;
+}
+
+/** A value as the learner should see it: on one line, at most `max` characters. */
+function oneLine(text: string, max = 160): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
 function plainLines(text: string, max: number): string[] {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colour codes
-  const clean = useColor ? text : text.replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = clean.split('\n');
+  const lines = text.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
   return lines.length > max ? [...lines.slice(0, max), '…'] : lines;
 }
 
-function expectedReceived(failure: {
-  expected?: string;
-  actual?: string;
-}): { expected: string; received: string } | undefined {
-  const { expected, actual } = failure;
-  if (expected === undefined || actual === undefined) return undefined;
-  const one = (text: string) => {
-    const flat = text.replace(/\s*\n\s*/g, ' ');
-    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-  };
-  return { expected: one(expected), received: one(actual) };
+/** The TODO a stub throws: `TODO(step): name is not written yet. …` */
+function parseTodo(message: string): { step: string; fn: string } | undefined {
+  const match = /^TODO\(([\w-]+)\): (.+?) is not written yet\./.exec(message);
+  return match ? { step: match[1]!, fn: match[2]! } : undefined;
 }
 
-/** `list`: every exercise, where you are, and where to read. */
-export function listExercises(dir: string, print: Print): void {
-  const progress: Progress = isWorkspace(dir) ? readProgress(dir) : { done: {} };
-  const next = EXERCISES.find((e) => !progress.done[e.name]);
-  print(bold(`Exercises (${Object.keys(progress.done).length} of ${EXERCISES.length} done)`));
+/**
+ * Print why `step` failed. Returns an earlier step named as the cause (its
+ * code threw, or it is still a TODO), so the caller can un-tick it.
+ */
+function printFailure(dir: string, step: Step, run: StepRun, print: Print): Step | undefined {
+  print(`${red(bold('✗'))}  ${bold(label(step))}  ${step.title}`);
   print();
-  EXERCISES.forEach((exercise, i) => {
-    const mark = progress.done[exercise.name] ? green('✓') : exercise === next ? yellow('→') : ' ';
-    const number = String(i + 1).padStart(2);
-    print(`  ${mark} ${number}  ${exercise.name.padEnd(22)} ${exercise.title}`);
-    print(dim(`${' '.repeat(31)}${exercise.read}`));
+  let cause: Step | undefined;
+  if (run.timedOut) {
+    print(`   ${bold('Your code did not finish')} — a loop that never ends?`);
+    print(
+      `   The step was stopped after ${(TIME_LIMIT_MS / 1000).toFixed(0)} s${run.timedOut.check ? `, during: ${run.timedOut.check}` : ''}.`,
+    );
+    print('   Look for a while/for loop whose condition never changes, or a function that calls itself.');
+  } else if (run.failure) {
+    cause = printCheckFailure(dir, step, run, run.failure, print);
+  } else {
+    print('   This step has no checks that ran. That is a bug in the exercises: please report it.');
+  }
+  print();
+  if (step.kind === 'predict' || step.kind === 'quiz') {
+    print(`   Answer: ${whereToEdit(dir, step)}`);
+  } else {
+    print(`   ${step.kind === 'fix' ? 'Fix:  ' : 'Write:'} ${whereToEdit(dir, step)}`);
+  }
+  print(`   Read:   ${step.read}`);
+  print(dim(`   Stuck?  npm run learn -- hint   (a nudge first; ask again for more)`));
+  return cause;
+}
+
+function printCheckFailure(
+  dir: string,
+  step: Step,
+  run: StepRun,
+  failure: CheckFailure,
+  print: Print,
+): Step | undefined {
+  const todo = parseTodo(failure.message);
+  const frames = learnerFrames(failure.stack, dir);
+  const owner = frames.map((f) => stepAt(f, dir)).find(Boolean);
+  const earlier = (s: Step | undefined) => s && s !== step && number(s) < number(step);
+  let cause: Step | undefined;
+
+  if (failure.loading) {
+    print('   The checks could not load your code:');
+    for (const line of plainLines(failure.message, 10)) print(`     ${line}`);
+  } else if (todo && todo.step === step.name) {
+    print(`   Not written yet: ${bold(todo.fn)}`);
+    print(dim(`   (check ${run.passed + 1} of ${run.total}: ${failure.check})`));
+  } else if (todo) {
+    cause = findStep(todo.step);
+    print(`   This step needs ${bold(todo.fn)}, which is still a TODO.`);
+    if (cause) {
+      print(yellow(`   It belongs to step ${number(cause)} (${cause.name}): do that one first — npm run learn -- run ${number(cause)}`));
+    }
+  } else {
+    print(`   Check ${run.passed + 1} of ${run.total} fails: ${bold(failure.check)}`);
+    if (failure.table) {
+      printTable(failure, print);
+    } else {
+      for (const line of plainLines(failure.message, 6)) if (line) print(`     ${line}`);
+      if (failure.diff) {
+        print(`     expected: ${oneLine(failure.expected ?? '')}`);
+        print(`     received: ${oneLine(failure.actual ?? '')}`);
+      }
+    }
+    if (owner && earlier(owner)) {
+      cause = owner;
+      print();
+      print(
+        yellow(
+          `   The error comes from step ${number(owner)} (${owner.name}), which passed before — something there changed.`,
+        ),
+      );
+      print(yellow(`   It is un-ticked; fix it there first: npm run learn -- run ${number(owner)}`));
+    }
+  }
+  if (!failure.assertion || frames.length) printFrames(frames, print, 'Your code, innermost first:');
+
+  const swallowed = (failure.caught ?? [])
+    .map((c) => ({ ...c, frames: learnerFrames(c.stack, dir) }))
+    .filter((c) => c.frames.length && !c.message.includes(failure.message));
+  if (swallowed.length) {
+    const [first] = swallowed;
+    print();
+    print(yellow('   Your code threw an error that was caught before this check could see it'));
+    print(yellow('   (the port’s hardening turns such errors into a fresh session):'));
+    print(`     ${bold(oneLine(first!.message))}`);
+    printFrames(first!.frames, print);
+  }
+  if (failure.logs.length) {
+    print();
+    print('   Your code printed, during this check:');
+    const lines = failure.logs.flatMap((log) => plainLines(log, 1000));
+    for (const line of lines.slice(0, 12)) print(`     ${line === '' || /^\s+$/.test(line) ? JSON.stringify(line) : line}`);
+    if (lines.length > 12) print(dim(`     … and ${lines.length - 12} more lines`));
+  }
+  return cause;
+}
+
+function printFrames(frames: Frame[], print: Print, heading?: string): void {
+  if (!frames.length) return;
+  if (heading) print(dim(`   ${heading}`));
+  for (const frame of frames.slice(0, 2)) {
+    print(`     ${cyan(`${shown(frame.file)}:${frame.line}`)}${frame.fn ? `  ${dim(frame.fn)}` : ''}`);
+  }
+}
+
+function printTable(failure: CheckFailure, print: Print): void {
+  const rows = failure.table!;
+  const quiz = rows.every((row) => row.real === undefined);
+  print(`     ${failure.message}`);
+  print();
+  const keyWidth = Math.max(...rows.map((r) => r.key.length), 8);
+  const quote = (text: string) => (text.trim() ? text : JSON.stringify(text));
+  if (quiz) {
+    print(dim(`     ${'question'.padEnd(keyWidth)}  your answer`));
+    for (const row of rows) {
+      const mark = row.ok ? green('✓') : red('✗ not yet');
+      print(`     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(24)} ${mark}`);
+    }
+    return;
+  }
+  const givenWidth = Math.min(Math.max(...rows.map((r) => quote(r.given).length), 14), 34);
+  print(dim(`     ${''.padEnd(keyWidth)}  ${'you said'.padEnd(givenWidth)}  really`));
+  for (const row of rows) {
+    const mark = row.ok ? green('✓') : red('✗');
+    print(`     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${row.real}  ${mark}`);
+  }
+}
+
+/** `list`: every step, numbered, with its kind, and where you are. */
+export function listSteps(dir: string, print: Print): void {
+  const progress: Progress = isWorkspace(dir) ? readProgress(dir) : { done: {} };
+  const next = STEPS.find((s) => !progress.done[s.name]);
+  const done = STEPS.filter((s) => progress.done[s.name]).length;
+  print(bold(`Steps (${done} of ${STEPS.length} done)`));
+  let chapter = 0;
+  STEPS.forEach((step, i) => {
+    if (step.chapter !== chapter) {
+      chapter = step.chapter;
+      print(dim(`  chapter ${chapter}`));
+    }
+    const mark = progress.done[step.name] ? green('✓') : step === next ? yellow('→') : ' ';
+    print(
+      `  ${mark} ${String(i + 1).padStart(2)}  ${step.name.padEnd(20)} ${KIND_WORDS[step.kind].padEnd(8)} ${step.title}`,
+    );
   });
   print();
-  print(dim('npm run learn -- run NAME  ·  hint NAME  ·  reset NAME'));
+  print(dim('npm run learn -- run N  ·  hint [N]  ·  reset N   (N: a number above, or a name)'));
 }
 
-/** `run NAME`: one exercise, whatever its place in the order. */
-export async function runOne(name: string, dir: string, print: Print): Promise<boolean> {
-  const exercise = findExercise(name);
-  if (!exercise) {
-    unknownExercise(name, print);
-    return false;
+/** `hint [STEP] [--level N]`: the next hint for the failing check. */
+export function showHint(
+  dir: string,
+  print: Print,
+  { step: which, level }: { step?: string; level?: number } = {},
+): boolean {
+  const progress: Progress = isWorkspace(dir) ? readProgress(dir) : { done: {} };
+  let step: Step | undefined;
+  if (which) {
+    step = findStep(which);
+    if (!step) {
+      unknownStep(which, print);
+      return false;
+    }
+  } else {
+    step = progress.failing
+      ? findStep(progress.failing.step)
+      : STEPS.find((s) => !progress.done[s.name]);
+    if (!step) {
+      print('Every step is done: no hints needed.');
+      return true;
+    }
   }
-  await runExercises(dir, print, { only: exercise });
+  const check = progress.failing?.step === step.name ? progress.failing.check : undefined;
+  const hints = hintsFor(step, check);
+  const key = `${step.name} › ${check ?? ''}`;
+  const shownSoFar = progress.hints?.[key] ?? 0;
+  const next = Math.min(Math.max(level ?? shownSoFar + 1, 1), hints.length);
+  const words = ['a nudge', 'the shape', 'nearly the answer'];
+  print(bold(`Hint ${next} of ${hints.length} (${words[next - 1]}) — step ${number(step)}, ${step.name}`));
+  if (check) print(dim(`for the check: ${check}`));
+  print();
+  for (let i = 0; i < next; i++) {
+    const text = `${i + 1}. ${hints[i]}`;
+    print(i === next - 1 ? `  ${text}` : dim(`  ${text}`));
+  }
+  print();
+  print(dim(`Read: ${step.read}`));
+  if (next < hints.length) print(dim('Still stuck? npm run learn -- hint  (again, for the next one)'));
+  progress.hints = { ...progress.hints, [key]: Math.max(shownSoFar, next) };
+  if (isWorkspace(dir)) writeProgress(dir, progress);
   return true;
 }
 
-/** `hint NAME`: every hint, the files to edit, what to read. */
-export function showHints(name: string, dir: string, print: Print): boolean {
-  const exercise = findExercise(name);
-  if (!exercise) {
-    unknownExercise(name, print);
-    return false;
-  }
-  print(bold(`${position(exercise)} ${exercise.name} — ${exercise.title}`));
-  print();
-  for (const [i, hint] of exercise.hints.entries()) print(`  ${i + 1}. ${hint}`);
-  print();
-  const fns = renderWorkspace([exercise]).functions.get(exercise.name) ?? [];
-  for (const fn of fns) print(`  Write: ${shown(path.join(dir, fn.file))}  ${fn.name}`);
-  print(`  Read:  ${exercise.read}`);
-  print(`  Test:  ${exercise.test}`);
-  return true;
-}
-
-/** `reset NAME`: put that exercise's TODOs back and forget it was done. */
-export function resetOne(name: string, dir: string, print: Print): boolean {
-  const exercise = findExercise(name);
-  if (!exercise) {
-    unknownExercise(name, print);
+/**
+ * `reset STEP`: put one step back as shipped. The learner's version goes
+ * to `backups/` first; the step and every later step that runs its code
+ * are un-ticked.
+ */
+export async function resetOne(which: string, dir: string, print: Print): Promise<boolean> {
+  const step = findStep(which);
+  if (!step) {
+    unknownStep(which, print);
     return false;
   }
   if (!isWorkspace(dir)) {
     print(`There is no workspace in ${shown(dir)} yet: npm run learn creates it.`);
     return false;
   }
-  const files = resetExercise(dir, exercise);
+  const { resetStep } = await import('./workspace.js');
+  const { files, backup } = resetStep(dir, step);
   const progress = readProgress(dir);
-  delete progress.done[exercise.name];
+  const unticked = [step, ...dependantsOf(step)].filter((s) => progress.done[s.name]);
+  for (const s of unticked) delete progress.done[s.name];
   writeProgress(dir, progress);
-  print(
-    `Reset ${bold(exercise.name)}: its functions in ${files.map((f) => shown(path.join(dir, f))).join(', ')} are TODOs again.`,
-  );
+  const what = { write: 'a TODO again', fix: 'back to its bug', predict: 'blank again', quiz: 'blank again' }[step.kind];
+  print(`Reset step ${number(step)} (${bold(step.name)}): ${files.map((f) => shown(path.join(dir, f))).join(', ')} is ${what}.`);
+  print(`Your version is kept in ${shown(backup)}/`);
+  if (unticked.length > 1) {
+    print(
+      `Un-ticked, since they run this code: ${unticked
+        .slice(1)
+        .map((s) => `${number(s)} ${s.name}`)
+        .join(', ')}.`,
+    );
+  }
   return true;
 }
 
-function unknownExercise(name: string, print: Print): void {
-  print(`There is no exercise called "${name}". The exercises are:`);
-  for (const exercise of EXERCISES) print(`  ${exercise.name}`);
+function unknownStep(which: string, print: Print): void {
+  print(`There is no step "${which}". Use a number from npm run learn -- list, or one of:`);
+  print(`  ${STEPS.map((s) => s.name).join(', ')}`);
 }

@@ -9,7 +9,18 @@
  * keeps this honest for methods, accessors, arrow functions and overloads
  * alike — no hand-written copies, no regular expressions over code.
  */
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type TS from 'typescript';
+
+// The compiler is big (about a second to load here); only creating or
+// resetting a workspace needs it, never a run of the checks.
+let compiler: typeof TS | undefined;
+const ts = new Proxy({} as typeof TS, {
+  get(_, name) {
+    compiler ??= createRequire(import.meta.url)('typescript') as typeof TS;
+    return compiler[name as keyof typeof TS];
+  },
+});
 
 /** A `// #region name` … `// #endregion name` block, by character offsets. */
 export interface Region {
@@ -64,11 +75,16 @@ export interface StubRequest {
   exercise: string;
   /** Where to read about it, e.g. `chapters/04-init-from-cookie.md`. */
   chapter: string;
+  /**
+   * Plant this bug instead of stubbing: `find` must occur exactly once
+   * inside the region, and becomes `replace`.
+   */
+  bug?: { find: string; replace: string };
 }
 
-type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
+type FunctionWithBody = TS.FunctionLikeDeclaration & { body: TS.ConciseBody };
 
-function displayName(node: FunctionWithBody, sourceFile: ts.SourceFile): string {
+function displayName(node: FunctionWithBody, sourceFile: TS.SourceFile): string {
   let own = node.name ? node.name.getText(sourceFile) : '';
   if (ts.isConstructorDeclaration(node)) own = 'constructor';
   if (!own && ts.isVariableDeclaration(node.parent)) own = node.parent.name.getText(sourceFile);
@@ -85,9 +101,9 @@ function displayName(node: FunctionWithBody, sourceFile: ts.SourceFile): string 
  * The outermost functions with a body that lie entirely inside `region`.
  * Nested functions (callbacks inside a method) go with their parent.
  */
-function functionsIn(sourceFile: ts.SourceFile, region: Region): FunctionWithBody[] {
+function functionsIn(sourceFile: TS.SourceFile, region: Region): FunctionWithBody[] {
   const found: FunctionWithBody[] = [];
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (node.end <= region.start || node.getStart(sourceFile) >= region.end) return;
     const inside = node.getStart(sourceFile) >= region.start && node.end <= region.end;
     if (inside && ts.isFunctionLike(node) && 'body' in node && node.body) {
@@ -149,6 +165,30 @@ export function stubRegions(
     const region = regions.get(request.region);
     if (!region) throw new Error(`${fileName} has no region "${request.region}"`);
     const functions = functionsIn(sourceFile, region);
+    if (request.bug) {
+      const { find, replace } = request.bug;
+      const inside = text.slice(region.start, region.end);
+      const at = inside.indexOf(find);
+      if (at === -1 || inside.indexOf(find, at + 1) !== -1) {
+        throw new Error(
+          `the bug of ${request.exercise} must match exactly once in region "${request.region}" of ${fileName}: ${find}`,
+        );
+      }
+      const fn = functions[0];
+      const name = fn ? displayName(fn, sourceFile) : request.region;
+      const nameNode = fn ? (fn.name ?? fn) : undefined;
+      edits.push({
+        start: region.start + at,
+        end: region.start + at + find.length,
+        replacement: replace,
+        fn: {
+          region: request.region,
+          name,
+          line: lineOf(text, nameNode ? nameNode.getStart(sourceFile) : region.start),
+        },
+      });
+      continue;
+    }
     if (functions.length === 0) {
       throw new Error(`region "${request.region}" in ${fileName} contains no function to stub`);
     }

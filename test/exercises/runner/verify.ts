@@ -1,82 +1,82 @@
 /**
- * The proof that the exercises are exercises: for every exercise, in book
- * order,
+ * The proof that the steps are steps: for every step, in book order,
  *
- * - it FAILS in the workspace a learner has on reaching it (that exercise
- *   and all later ones still TODO stubs, earlier ones solved), so the
- *   runner can never skip past it;
- * - it PASSES once its own reference bodies are in (later ones still
- *   stubs), so solving it is enough to move on — its tests do not lean on
- *   code the learner has not written yet;
- * - it PASSES against the reference `src/` itself.
+ * - it FAILS in the workspace a learner has on reaching it (that step and
+ *   all later ones as shipped: TODOs, planted bugs, blank answer sheets;
+ *   earlier ones solved), so the runner can never skip past it;
+ * - it PASSES once its own reference is in (the reference body, the bug
+ *   removed, the reference answer sheet) with later steps still as
+ *   shipped, so solving it is enough to move on — its checks do not lean
+ *   on anything the learner has not done yet.
  *
- * "Solved" means the reference body, taken from `src/` through the same
- * generator, so this is also a check of the generator.
+ * "Reference" means `src/` and the reference files, taken through the same
+ * generator, so this is also a check of the generator. Each state runs in
+ * its own child process (runner/pool.ts), two at a time.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXERCISES, type Exercise } from '../catalog.js';
-import { type FileResult, fileOk, type Run, runMatrix } from './vitest.js';
+import { checksOf, STEPS, type Step } from '../catalog.js';
+import { runJobs } from './pool.js';
+import type { Job, StepRun } from './protocol.js';
 import { writeWorkspace } from './workspace.js';
 
-export type Verdict = 'ok' | 'skipped' | 'passes-as-shipped' | 'fails-when-solved';
-
-export interface ExerciseVerdict {
-  exercise: Exercise;
-  shipped: FileResult;
-  solved: FileResult;
-  reference: FileResult;
+export interface StepVerdict {
+  step: Step;
+  shipped: StepRun;
+  solved: StepRun;
   failsAsShipped: boolean;
   passesWithReference: boolean;
-  /** All tests skipped (a service is missing outside CI). */
+  /** Every check skipped (a service is missing outside CI). */
   skipped: boolean;
 }
 
 export interface VerifyReport {
-  verdicts: ExerciseVerdict[];
+  verdicts: StepVerdict[];
   /** The one summary line. */
   summary: string;
   ok: boolean;
   ms: number;
 }
 
-const allSkipped = (r: FileResult) => r.passed === 0 && r.failed === 0 && r.skipped > 0;
+const passed = (r: StepRun) => !r.failure && !r.timedOut && r.total > 0 && r.passed === r.total;
+const failed = (r: StepRun) => !!(r.failure || r.timedOut);
+const allSkipped = (r: StepRun) => r.total === 0 && r.skipped > 0 && !failed(r);
 
-/**
- * Run the whole check. `onProgress` receives each verdict, in order, once
- * all runs are done.
- */
-export async function verifyExercises(
-  onProgress: (verdict: ExerciseVerdict, index: number) => void = () => {},
-  exercises: readonly Exercise[] = EXERCISES,
+/** Limit per step file here: generous, since two states run at once on a busy machine. */
+const VERIFY_LIMIT_MS = 60_000;
+
+export async function verifySteps(
+  onProgress: (verdict: StepVerdict, index: number) => void = () => {},
+  steps: readonly Step[] = STEPS,
 ): Promise<VerifyReport> {
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-session-verify-'));
   try {
-    // Workspace k has exercises k… stubbed. Exercise k must fail in k and
-    // pass in k + 1, so workspace k runs exercise k ("shipped") and
-    // exercise k - 1 ("solved"). All runs share one Vitest instance.
-    const runs: Run[] = [
-      { name: 'reference', workspace: undefined, files: exercises.map((e) => e.test) },
-    ];
-    for (let k = 0; k <= exercises.length; k++) {
+    // Workspace k has steps k… as shipped. Step k must fail in k and pass
+    // in k + 1, so workspace k runs step k - 1 ("solved") and step k
+    // ("shipped"), in one process.
+    const jobs: Job[] = [];
+    for (let k = 0; k <= steps.length; k++) {
       const dir = path.join(tmp, `state-${k}`);
-      writeWorkspace(dir, exercises.slice(k));
-      const files = [exercises[k - 1]?.test, exercises[k]?.test].filter(
-        (f): f is string => f !== undefined,
-      );
-      runs.push({ name: `state-${k}`, workspace: dir, files });
+      writeWorkspace(dir, steps.slice(k));
+      const files = [steps[k - 1], steps[k]].filter((s): s is Step => !!s).map(checksOf);
+      jobs.push({ workspace: dir, files });
     }
-    const results = await runMatrix(runs);
-    const reference = results.get('reference')!;
-    const verdicts: ExerciseVerdict[] = [];
-    exercises.forEach((exercise, i) => {
-      const shipped = results.get(`state-${i}`)!.at(-1)!;
-      const solved = results.get(`state-${i + 1}`)![0]!;
-      const verdict = judge(exercise, shipped, solved, reference[i]!);
-      verdicts.push(verdict);
+    const results = await runJobs(jobs, 2, VERIFY_LIMIT_MS);
+    const verdicts: StepVerdict[] = steps.map((step, i) => {
+      const shipped = results[i]!.find((r) => r.file === checksOf(step))!;
+      const solved = results[i + 1]!.find((r) => r.file === checksOf(step))!;
+      const verdict: StepVerdict = {
+        step,
+        shipped,
+        solved,
+        skipped: allSkipped(shipped) && allSkipped(solved),
+        failsAsShipped: failed(shipped),
+        passesWithReference: passed(solved),
+      };
       onProgress(verdict, i);
+      return verdict;
     });
     const checked = verdicts.filter((v) => !v.skipped);
     const fail = checked.filter((v) => v.failsAsShipped).length;
@@ -85,28 +85,10 @@ export async function verifyExercises(
     return {
       verdicts,
       summary: `${n} exercises: ${fail} fail as shipped, ${pass} pass with the reference`,
-      ok: fail === n && pass === n && (n === exercises.length || !process.env.CI),
+      ok: fail === n && pass === n && (n === steps.length || !process.env.CI),
       ms: Date.now() - started,
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function judge(
-  exercise: Exercise,
-  shipped: FileResult,
-  solved: FileResult,
-  reference: FileResult,
-): ExerciseVerdict {
-  const skipped = allSkipped(shipped) && allSkipped(solved) && allSkipped(reference);
-  return {
-    exercise,
-    shipped,
-    solved,
-    reference,
-    skipped,
-    failsAsShipped: shipped.failed > 0,
-    passesWithReference: fileOk(solved) && fileOk(reference),
-  };
 }

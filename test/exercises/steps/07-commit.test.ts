@@ -1,11 +1,10 @@
 /**
- * Exercise `remove-and-regenerate` — chapters/07-save-remove-commit.md#commit
+ * Step commit — chapters/07-save-remove-commit.md#commit
  *
  * Now the whole middleware runs: your `commit` decides at the end of every
- * request what to do, and your `remove` forgets a session. From here on
- * `autoCommit` is on, as in a real app.
+ * request what to do. From here on `autoCommit` is on, as in a real app.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '../kit.js';
 import type { SessionOptions } from '../../../src/index.js';
 import {
   cookieFrom,

@@ -1,12 +1,12 @@
 /**
- * Exercise `should-save-session` — chapters/06-should-save-session.md
+ * Step should-save — chapters/06-should-save-session.md#the-method
  *
- * Each test loads (or creates) a session inside a real request, lets the
+ * Each check loads (or creates) a session inside a real request, lets the
  * handler do something to it, then asks your `_shouldSaveSession` for its
- * verdict. Nothing is written: saving is the next exercise.
+ * verdict. Nothing is written: saving is the next step.
  */
 import type Koa from 'koa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '../kit.js';
 import type { Session, SessionOptions } from '../../../src/index.js';
 import {
   contextSessionFor,

@@ -1,12 +1,12 @@
 /**
- * Exercise `init-from-external` — chapters/05-init-from-external.md
+ * Step init-from-external — chapters/05-init-from-external.md#the-method
  *
  * Store mode: the cookie holds only an id, the data lives in a store. The
- * store here records every call, so the tests can check exactly what your
+ * store here records every call, so the checks see exactly what your
  * `initFromExternal` asked for. `autoCommit: false` everywhere: writing the
- * session back is a later exercise.
+ * session back is a later step.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '../kit.js';
 import type { SessionOptions } from '../../../src/index.js';
 import { fromNow, RecordingStore, sessionApp, signedCookie } from '../support/harness.js';
 

@@ -1,14 +1,16 @@
 /**
- * Exercise `parse-set-cookie` — chapters/01-cookies.md#attributes
+ * Step parse-set-cookie — chapters/01-cookies.md#attributes
  *
  * The headers come from a real Koa app (the same `cookies` package
  * koa-session writes through) and from the examples in RFC 6265, so your
  * parser reads exactly what a browser would receive.
  */
 import Koa from 'koa';
-import request from 'supertest';
-import { describe, expect, it } from 'vitest';
 import { cookies } from '../impl.js';
+import { describe, expect, it } from '../kit.js';
+import { hit } from '../support/harness.js';
+
+const { parseSetCookie } = await cookies();
 
 /** The Set-Cookie lines a Koa handler produces. */
 async function setCookieLines(handler: (ctx: Koa.Context) => void): Promise<string[]> {
@@ -19,8 +21,8 @@ async function setCookieLines(handler: (ctx: Koa.Context) => void): Promise<stri
     handler(ctx);
     ctx.body = 'ok';
   });
-  const res = await request(app.callback()).get('/');
-  return (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+  const res = await hit(app, '/', {});
+  return res.headers['set-cookie'] ?? [];
 }
 
 describe('parseSetCookie', () => {
@@ -33,7 +35,7 @@ describe('parseSetCookie', () => {
         signed: false,
       }),
     );
-    const cookie = cookies.parseSetCookie(line!);
+    const cookie = parseSetCookie(line!);
     expect(cookie.name, 'name').toBe('koa.sess');
     expect(cookie.value, 'the value keeps its trailing "=" (split at the FIRST "=")').toBe(
       'eyJ2aWV3cyI6MX0=',
@@ -53,7 +55,7 @@ describe('parseSetCookie', () => {
     const [line] = await setCookieLines((ctx) =>
       ctx.cookies.set('koa.sess', '', { signed: false }),
     );
-    const cookie = cookies.parseSetCookie(line!);
+    const cookie = parseSetCookie(line!);
     expect(cookie.name).toBe('koa.sess');
     expect(cookie.value, 'a deletion has an empty value').toBe('');
     expect(cookie.expires?.getTime(), 'expires=Thu, 01 Jan 1970 00:00:00 GMT').toBe(0);
@@ -61,13 +63,13 @@ describe('parseSetCookie', () => {
 
   it('reads the .sig cookie of a signed cookie as a cookie of its own', async () => {
     const lines = await setCookieLines((ctx) => ctx.cookies.set('user', 'alice', { signed: true }));
-    const parsed = lines.map((l) => cookies.parseSetCookie(l));
+    const parsed = lines.map((l) => parseSetCookie(l));
     expect(parsed.map((c) => c.name)).toEqual(['user', 'user.sig']);
     expect(parsed[1]!.value, 'a 27-character signature').toMatch(/^[A-Za-z0-9_-]{27}$/);
   });
 
   it('treats attribute names case-insensitively (RFC 6265 example)', () => {
-    const cookie = cookies.parseSetCookie(
+    const cookie = parseSetCookie(
       'SID=31d4d96e407aad42; Path=/docs; Domain=example.com; Max-Age=3600; Secure; HttpOnly; SameSite=Strict',
     );
     expect(cookie).toEqual({
@@ -83,18 +85,18 @@ describe('parseSetCookie', () => {
   });
 
   it('sets httpOnly and secure to false when the flags are absent', () => {
-    const cookie = cookies.parseSetCookie('lang=en-US; Path=/');
+    const cookie = parseSetCookie('lang=en-US; Path=/');
     expect(cookie.httpOnly, 'httpOnly').toBe(false);
     expect(cookie.secure, 'secure').toBe(false);
     expect(cookie.expires, 'no Expires attribute').toBeUndefined();
   });
 
   it('keeps every "=" after the first one in the value', () => {
-    expect(cookies.parseSetCookie('token=a=b==; path=/').value).toBe('a=b==');
+    expect(parseSetCookie('token=a=b==; path=/').value).toBe('a=b==');
   });
 
   it('tolerates extra spaces and ignores attributes it does not know', () => {
-    const cookie = cookies.parseSetCookie(
+    const cookie = parseSetCookie(
       '  id = 42 ;  priority=high ; Partitioned ;  PATH = /app ',
     );
     expect(cookie.name, 'name, trimmed').toBe('id');
@@ -107,7 +109,7 @@ describe('parseSetCookie', () => {
   });
 
   it('leaves out an Expires or Max-Age it cannot read', () => {
-    const cookie = cookies.parseSetCookie('a=1; Expires=not a date; Max-Age=soon');
+    const cookie = parseSetCookie('a=1; Expires=not a date; Max-Age=soon');
     expect(cookie.expires, 'unreadable Expires').toBeUndefined();
     expect(cookie.maxAge, 'unreadable Max-Age').toBeUndefined();
   });

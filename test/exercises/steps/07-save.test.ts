@@ -1,11 +1,11 @@
 /**
- * Exercise `save` — chapters/07-save-remove-commit.md#save
+ * Step save — chapters/07-save-remove-commit.md#save
  *
- * Each test builds a session inside a real request and calls your `save`
+ * Each check builds a session inside a real request and calls your `save`
  * directly, then reads what reached the browser (Set-Cookie) and the store.
- * Deciding *whether* to save (commit) is the next exercise.
+ * Deciding *whether* to save (commit) is a later step.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '../kit.js';
 import type { SessionOptions } from '../../../src/index.js';
 import {
   contextSessionFor,

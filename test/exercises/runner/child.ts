@@ -1,0 +1,212 @@
+/**
+ * The process a step's checks run in. The runner starts it ahead of time
+ * (Node, tsx and Koa loaded, waiting), hands it one job over IPC, and kills
+ * it if the job outlives its time limit — so a learner's endless loop ends
+ * with a message instead of a hung terminal.
+ *
+ * A job: import each step file against one workspace, run its checks in
+ * order, stop at the first that fails. That failure is then run once more
+ * with a debugger attached from a helper thread, which sees every exception
+ * thrown — including those the port's hardening catches and turns into "a
+ * fresh session" (`load`'s try/catch, say). Those, when they come from the
+ * learner's code, are reported with the failure: otherwise the learner
+ * would see only their effect, far from the cause.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AssertionError, type Check, show, takeRegistry } from '../kit.js';
+import type {
+  AnswerRow,
+  CaughtError,
+  CheckFailure,
+  ChildMessage,
+  Job,
+  StepRun,
+} from './protocol.js';
+
+// Loaded now, while the runner waits for the learner to save: every step
+// needs them, and they are most of the start-up time.
+await import('koa');
+await import('keygrip');
+
+const WORKSPACE_ENV = 'KOA_SESSION_WORKSPACE';
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => process.send!(message, () => resolve()));
+}
+
+/** Lines printed by the code under test, per check. */
+let logs: string[] = [];
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[level] = (...args: unknown[]) => {
+    logs.push(args.map((a) => (typeof a === 'string' ? a : show(a))).join(' '));
+  };
+}
+
+/** An error nobody awaited (a callback that throws later) fails the running check. */
+let stray: unknown;
+process.on('uncaughtException', (err) => {
+  stray ??= err;
+});
+process.on('unhandledRejection', (err) => {
+  stray ??= err;
+});
+
+function describeError(err: unknown, check: string): CheckFailure {
+  const e = err as Partial<AssertionError> & { stack?: string };
+  const assertion = err instanceof AssertionError || e?.name === 'AssertionError';
+  return {
+    check,
+    message: err instanceof Error ? err.message : `a non-Error was thrown: ${show(err)}`,
+    assertion,
+    ...(assertion && e.showDiff
+      ? { expected: show(e.expected), actual: show(e.actual), diff: true }
+      : {}),
+    stack: typeof e?.stack === 'string' ? e.stack : undefined,
+    ...(Array.isArray((e as { table?: unknown }).table)
+      ? { table: (e as { table: AnswerRow[] }).table }
+      : {}),
+    logs: [],
+  };
+}
+
+async function runOne(check: Check, hooks: { before: Check['fn'][]; after: Check['fn'][] }) {
+  logs = [];
+  stray = undefined;
+  try {
+    for (const hook of hooks.before) await hook();
+    await check.fn();
+    // Give a stray error from a callback a turn to surface.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (stray) throw stray;
+    return undefined;
+  } catch (err) {
+    return describeError(err, check.name);
+  } finally {
+    for (const hook of hooks.after) {
+      try {
+        await hook();
+      } catch {
+        // A failing clean-up must not hide the check's own verdict.
+      }
+    }
+  }
+}
+
+/**
+ * Run `check` again with a debugger on, collecting every exception thrown
+ * while it runs that was caught before reaching the check. The helper
+ * thread pauses on each one, notes the stack and resumes at once.
+ */
+async function caughtDuring(
+  check: Check,
+  hooks: { before: Check['fn'][]; after: Check['fn'][] },
+): Promise<CaughtError[]> {
+  const caught: CaughtError[] = [];
+  const worker = new Worker(EXCEPTION_WATCHER, { eval: true });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  worker.on('message', (m: CaughtError) => caught.push(m));
+  try {
+    await runOne(check, hooks);
+    // Let the last notifications arrive.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    await worker.terminate();
+  }
+  return caught;
+}
+
+/**
+ * The helper thread: a debugger session on the main thread that pauses on
+ * every exception, records the caught ones and resumes. Plain JavaScript
+ * handed to the Worker as text, so it starts without the TypeScript loader.
+ */
+const EXCEPTION_WATCHER = `
+const { parentPort } = require('node:worker_threads');
+const inspector = require('node:inspector');
+const session = new inspector.Session();
+session.connectToMainThread();
+setInterval(() => {}, 1 << 30);
+session.on('Debugger.paused', ({ params }) => {
+  const data = params.data || {};
+  if (params.reason === 'exception' && !data.uncaught) {
+    parentPort.postMessage({ message: String(data.description || '').split('\\n')[0], stack: data.description || '' });
+  }
+  session.post('Debugger.resume');
+});
+session.post('Debugger.enable', () =>
+  session.post('Debugger.setPauseOnExceptions', { state: 'all' }, () => parentPort.postMessage('ready')),
+);
+`;
+
+async function runJob(job: Job): Promise<void> {
+  if (job.workspace) process.env[WORKSPACE_ENV] = job.workspace;
+  else delete process.env[WORKSPACE_ENV];
+  for (const file of job.files) {
+    await send({ type: 'check', file, check: '(loading the step)' });
+    const run = await runFile(file, job);
+    await send({ type: 'step', run });
+    if (run.failure && job.stopAtFailure) break;
+  }
+}
+
+async function runFile(file: string, job: Job): Promise<StepRun> {
+  {
+    const run: StepRun = { file, passed: 0, total: 0, skipped: 0 };
+    logs = [];
+    try {
+      await import(pathToFileURL(path.resolve(ROOT, file)).href);
+    } catch (err) {
+      run.failure = { ...describeError(err, '(loading the step)'), loading: true, logs };
+      return run;
+    }
+    const registry = takeRegistry();
+    run.total = registry.checks.length;
+    run.skipped = registry.skipped;
+    const hooks = { before: registry.beforeEach, after: registry.afterEach };
+    try {
+      for (const hook of registry.beforeAll) await hook();
+      for (const check of registry.checks) {
+        await send({ type: 'check', file, check: check.name });
+        const failure = await runOne(check, hooks);
+        if (!failure) {
+          run.passed++;
+          continue;
+        }
+        failure.logs = logs;
+        if (job.explain) {
+          failure.caught = (await caughtDuring(check, hooks)).filter(
+            (c) => c.message !== failure.message,
+          );
+        }
+        run.failure = failure;
+        break;
+      }
+    } catch (err) {
+      run.failure = { ...describeError(err, '(preparing the step)'), logs };
+    } finally {
+      for (const hook of registry.afterAll) {
+        try {
+          await hook();
+        } catch {
+          // As above: clean-up errors do not decide a verdict.
+        }
+      }
+    }
+    return run;
+  }
+}
+
+process.on('message', async (job: Job) => {
+  await runJob(job);
+  await send({ type: 'done' });
+  // Open handles (a Redis client a learner forgot to close) must not keep
+  // the process alive: its work is done.
+  process.exit(0);
+});
+await send({ type: 'ready' });

@@ -1,0 +1,136 @@
+/**
+ * Child processes for running steps: started ahead of time, one job each,
+ * killed at the time limit. `npm run learn` starts one the moment it is
+ * launched, so Node, tsx and Koa load while it reads the workspace; watch
+ * mode keeps a spare one waiting, so a save is judged by a process that is
+ * already warm.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import type { ChildMessage, Job, StepRun } from './protocol.js';
+
+/** How long one job may run before it is killed (the learner's code may loop). */
+export const TIME_LIMIT_MS = Number(process.env.LEARN_TIME_LIMIT_MS) || 10_000;
+
+const CHILD = path.join(import.meta.dirname, 'child.ts');
+
+/** A started child, waiting for its one job. */
+export class StepProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  #current: { file: string; check: string } | undefined;
+  #done: ((runs: StepRun[]) => void) | undefined;
+  #onCheck: ((message: { file: string; check: string }) => void) | undefined;
+  #failed: ((err: Error) => void) | undefined;
+  #stderr = '';
+  #finished: StepRun[] = [];
+
+  constructor() {
+    this.child = fork(CHILD, [], {
+      execArgv: ['--import', 'tsx', '--no-warnings'],
+      // The child's own stdout is not the learner's terminal: what the code
+      // under test prints is collected per check and sent over IPC.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-4000);
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (message: ChildMessage) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'check') {
+          this.#current = message;
+          this.#onCheck?.(message);
+        }
+        else if (message.type === 'step') this.#finished.push(message.run);
+        else if (message.type === 'done') this.#done?.(this.#finished);
+      });
+      this.child.once('exit', (code, signal) => {
+        const err = new Error(
+          `the step process stopped unexpectedly (${signal ?? `exit code ${code}`})` +
+            (this.#stderr ? `:\n${this.#stderr.trim()}` : ''),
+        );
+        reject(err);
+        this.#failed?.(err);
+      });
+    });
+    // Nobody may be waiting yet; the rejection is reported through run().
+    this.ready.catch(() => {});
+  }
+
+  /**
+   * Run `job`. Each step file gets `limit` ms, counted from its first
+   * check; a step that outlives it is reported as timed out and the
+   * process is killed. The process ends after the job either way.
+   */
+  async run(job: Job, limit = TIME_LIMIT_MS): Promise<StepRun[]> {
+    await this.ready;
+    try {
+      return await new Promise<StepRun[]>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        let file: string | undefined;
+        let started = Date.now();
+        const arm = () => {
+          clearTimeout(timer);
+          started = Date.now();
+          timer = setTimeout(() => {
+            this.child.kill('SIGKILL');
+            const stuck = this.#current;
+            resolve([
+              ...this.#finished,
+              {
+                file: stuck?.file ?? job.files[this.#finished.length]!,
+                passed: 0,
+                total: 0,
+                skipped: 0,
+                timedOut: { check: stuck?.check, ms: Date.now() - started },
+              },
+            ]);
+          }, limit);
+        };
+        this.#onCheck = (message) => {
+          if (message.file !== file) {
+            file = message.file;
+            arm();
+          }
+        };
+        this.#done = (runs) => {
+          clearTimeout(timer);
+          resolve(runs);
+        };
+        this.#failed = (err) => {
+          clearTimeout(timer);
+          reject(err);
+        };
+        arm();
+        this.child.send(job);
+      });
+    } finally {
+      this.kill();
+    }
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** Run several jobs, `parallel` at a time, each in a fresh process. Results in job order. */
+export async function runJobs(
+  jobs: Job[],
+  parallel = 2,
+  limit = TIME_LIMIT_MS,
+): Promise<StepRun[][]> {
+  const results: StepRun[][] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await new StepProcess().run(jobs[i]!, limit);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+  return results;
+}

@@ -1,0 +1,66 @@
+/** What the runner and its child processes (runner/child.ts) say to each other. */
+
+/** Run these step files against this workspace (`undefined`: against `src/`). */
+export interface Job {
+  workspace: string | undefined;
+  /** Repository-relative step files, in order. */
+  files: string[];
+  /** On a failure, re-run it with a debugger to find errors something swallowed. */
+  explain?: boolean;
+  /** Do not start the next file once one has failed. */
+  stopAtFailure?: boolean;
+}
+
+/** An exception thrown and caught while a failing check ran. */
+export interface CaughtError {
+  /** First line, as V8 prints it: `TypeError: …`. */
+  message: string;
+  stack: string;
+}
+
+/** The first failing check of a step, as the learner needs it. */
+export interface CheckFailure {
+  check: string;
+  message: string;
+  /** An `expect` failed (rather than the code under test throwing). */
+  assertion: boolean;
+  expected?: string;
+  actual?: string;
+  diff?: boolean;
+  stack?: string;
+  /** The step file itself could not be imported (a syntax error, a missing export). */
+  loading?: boolean;
+  /** What the code printed while this check ran. */
+  logs: string[];
+  caught?: CaughtError[];
+  /** A predict or quiz step: each answer beside the truth. */
+  table?: AnswerRow[];
+}
+
+/** One line of an answer sheet, judged. */
+export interface AnswerRow {
+  key: string;
+  /** What the learner wrote. */
+  given: string;
+  /** The real value (predict); left out for quizzes, which must not give answers away. */
+  real?: string;
+  ok: boolean;
+}
+
+/** How one step file went. */
+export interface StepRun {
+  file: string;
+  /** Checks that passed before the first failure (all of them when none failed). */
+  passed: number;
+  total: number;
+  skipped: number;
+  failure?: CheckFailure;
+  /** The child was killed at the time limit while running `check`. */
+  timedOut?: { check: string | undefined; ms: number };
+}
+
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'check'; file: string; check: string }
+  | { type: 'step'; run: StepRun }
+  | { type: 'done' };

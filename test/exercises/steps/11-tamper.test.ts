@@ -1,0 +1,100 @@
+/**
+ * Step tamper — chapters/11-security.md#tampering
+ *
+ * The attack lab: change the data inside a cookie and keep its old
+ * signature. It must work against an app that does not sign, and be
+ * refused by one that does.
+ */
+import type { SessionOptions } from '../../../src/index.js';
+import { attacks } from '../impl.js';
+import { describe, expect, it, realTime, setNow } from '../kit.js';
+import type { Jar } from '../reference/attacks.js';
+import { KEYS, sessionApp } from '../support/harness.js';
+
+const lab = await attacks();
+
+/** A small site: log in, see who you are, log out. */
+function site(options: SessionOptions = {}, keys = KEYS) {
+  let ids = 0;
+  return sessionApp(
+    { genid: () => `sid-${++ids}-${Math.random().toString(36).slice(2)}`, ...options },
+    async (ctx) => {
+      if (ctx.path === '/login') {
+        ctx.session!.user = String(ctx.query.user);
+        ctx.session!.role = 'user';
+        if (options.store) await ctx.session!.regenerate();
+      } else if (ctx.path === '/cart') {
+        ctx.session!.cart = 'book';
+      } else if (ctx.path === '/logout') {
+        ctx.session = null;
+      }
+      const session = ctx.session;
+      ctx.body = {
+        user: session?.user ?? null,
+        role: session?.role ?? null,
+        cart: session?.cart ?? null,
+        isNew: session?.isNew ?? null,
+        id: session?.externalKey ?? null,
+      };
+    },
+    { keys },
+  );
+}
+
+type Site = ReturnType<typeof site>;
+
+/** Send `jar`, and return the reply and the jar a browser would hold afterwards. */
+async function visit(app: Site, jar: Jar, path = '/') {
+  const reply = await app.get(lab.cookieHeader(jar) || undefined, { path });
+  return { reply, jar: lab.receive(jar, reply.setCookie), body: reply.body };
+}
+
+async function logIn(app: Site, user: string) {
+  return (await visit(app, {}, `/login?user=${user}`)).jar;
+}
+
+describe('tampering: change the data, keep the old signature', () => {
+  it('tamper changes the session inside the cookie and nothing else', async () => {
+    const jar = await logIn(site(), 'alice');
+    const copy = { ...jar };
+    const tampered = lab.tamper(jar, 'koa.sess', (d) => ({ ...d, role: 'admin' }));
+    expect(lab.readSession(tampered['koa.sess']!).role, 'the forged role').toBe('admin');
+    expect(lab.readSession(tampered['koa.sess']!).user, 'the rest is kept').toBe('alice');
+    expect(tampered['koa.sess.sig'], 'the old signature is kept').toBe(jar['koa.sess.sig']);
+    expect(jar, 'the original jar is not modified').toEqual(copy);
+  });
+
+  it('works against an app that does not sign its cookies', async () => {
+    const unsigned = site({ signed: false });
+    const jar = await logIn(unsigned, 'alice');
+    const tampered = lab.tamper(jar, 'koa.sess', (d) => ({ ...d, role: 'admin' }));
+    const { body } = await visit(unsigned, tampered);
+    expect(body.role, 'without signatures the server believes the cookie').toBe('admin');
+  });
+
+  it('is refused by a signing app: the visitor gets a new, empty session', async () => {
+    const app = site();
+    const jar = await logIn(app, 'alice');
+    const tampered = lab.tamper(jar, 'koa.sess', (d) => ({ ...d, role: 'admin' }));
+    const { body } = await visit(app, tampered);
+    expect(body.role, 'the tampered role is not accepted').toBeNull();
+    expect(body.isNew, 'a brand-new session').toBe(true);
+  });
+
+  it('pushing _expire into the future is tampering too, and refused', async () => {
+    const app = site({ maxAge: 1000 });
+    const jar = await logIn(app, 'alice');
+    const extended = lab.tamper(jar, 'koa.sess', (d) => ({
+      ...d,
+      _expire: Date.now() + 3_600_000,
+    }));
+    setNow(Date.now() + 5000);
+    try {
+      const { body } = await visit(app, extended);
+      expect(body.user, 'the extended cookie is refused').toBeNull();
+    } finally {
+      realTime();
+    }
+  });
+});
+
