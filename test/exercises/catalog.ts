@@ -185,7 +185,8 @@ export const STEPS: readonly Step[] = [
         'Reflect.set(this, k, data[k]) returns false instead of throwing.',
       ],
     },
-  },  {
+  },
+  {
     name: 'to-json',
     kind: 'write',
     title: 'What gets saved: Session.toJSON (and populated)',
@@ -199,7 +200,8 @@ export const STEPS: readonly Step[] = [
         'const out = {}; for (const key in this) { if (key === "isNew" || key[0] === "_" || typeof this[key] === "function") continue; out[key] = this[key]; } return out;',
       ],
     },
-  },  {
+  },
+  {
     name: 'hostile-data',
     kind: 'fix',
     title: 'Hardening: refuse data that would break the Session',
@@ -217,7 +219,8 @@ export const STEPS: readonly Step[] = [
         "Check both: if (k === '_maxAge' || k === 'maxAge').",
       ],
     },
-  },  {
+  },
+  {
     name: 'extend-context',
     kind: 'write',
     title: 'Install ctx.session as an accessor on the app’s context',
@@ -242,7 +245,7 @@ export const STEPS: readonly Step[] = [
     hints: {
       '': [
         'Store sessions must be loaded before the handlers run; every session is committed after them.',
-        'Get this request\'s ContextSession through Reflect.get(ctx, CONTEXT_SESSION_GETTER); await initFromExternal() when it has a store.',
+        "Get this request's ContextSession through Reflect.get(ctx, CONTEXT_SESSION_GETTER); await initFromExternal() when it has a store.",
         'try { await next(); } finally { if (live.current("autoCommit")) await sess.commit(); }',
       ],
     },
@@ -281,8 +284,6 @@ export const STEPS: readonly Step[] = [
       ],
     },
   },
-
-
 
   // ── 4. initFromCookie ────────────────────────────────────────────────
   {
@@ -572,7 +573,8 @@ export const STEPS: readonly Step[] = [
         'this.#slots.set(key, { json, expires }); if (now >= this.#nextPrune) this.prune();',
       ],
     },
-  },  {
+  },
+  {
     name: 'memory-get',
     kind: 'write',
     title: 'MemoryStore.get: a copy, or nothing once expired',
@@ -726,7 +728,7 @@ export const STEPS: readonly Step[] = [
       '': [
         'With the key, you can sign anything you like.',
         'Build name=value yourself (base64 JSON) and sign "name=value" with your sign() from step 1.',
-        'return { [name]: value, [`${name}.sig`]: sign(`${name}=${value}`, key) };',
+        'const value = base64 of JSON.stringify(data); return { [name]: value, [name + ".sig"]: sign(name + "=" + value, key) };',
       ],
     },
   },

@@ -49,7 +49,10 @@ export function takeRegistry(): Registry {
 
 /** Group checks; the group's name prefixes theirs. */
 export function describe(name: string, body: () => void): void {
-  if (vitest) return vitest.describe(name, body);
+  if (vitest) {
+    vitest.describe(name, body);
+    return;
+  }
   prefix.push(name);
   try {
     body();
@@ -60,31 +63,49 @@ export function describe(name: string, body: () => void): void {
 
 /** A group that only runs when `condition` holds (a service is up). */
 describe.runIf = (condition: boolean) => (name: string, body: () => void) => {
-  if (vitest) return vitest.describe.runIf(condition)(name, body);
+  if (vitest) {
+    vitest.describe.runIf(condition)(name, body);
+    return;
+  }
   if (condition) describe(name, body);
   else registry.skipped++;
 };
 
 /** One check. */
 export function it(name: string, fn: Fn, timeout?: number): void {
-  if (vitest) return vitest.it(name, fn as () => Promise<void>, timeout);
+  if (vitest) {
+    vitest.it(name, fn as () => Promise<void>, timeout);
+    return;
+  }
   registry.checks.push({ name: [...prefix, name].join(' › '), fn });
 }
 
 export function beforeAll(fn: Fn): void {
-  if (vitest) return vitest.beforeAll(fn as () => Promise<void>);
+  if (vitest) {
+    vitest.beforeAll(fn as () => Promise<void>);
+    return;
+  }
   registry.beforeAll.push(fn);
 }
 export function afterAll(fn: Fn): void {
-  if (vitest) return vitest.afterAll(fn as () => Promise<void>);
+  if (vitest) {
+    vitest.afterAll(fn as () => Promise<void>);
+    return;
+  }
   registry.afterAll.push(fn);
 }
 export function beforeEach(fn: Fn): void {
-  if (vitest) return vitest.beforeEach(fn as () => Promise<void>);
+  if (vitest) {
+    vitest.beforeEach(fn as () => Promise<void>);
+    return;
+  }
   registry.beforeEach.push(fn);
 }
 export function afterEach(fn: Fn): void {
-  if (vitest) return vitest.afterEach(fn as () => Promise<void>);
+  if (vitest) {
+    vitest.afterEach(fn as () => Promise<void>);
+    return;
+  }
   registry.afterEach.push(fn);
 }
 
@@ -96,6 +117,8 @@ export class AssertionError extends Error {
     readonly expected?: unknown,
     readonly actual?: unknown,
     readonly showDiff = expected !== undefined || actual !== undefined,
+    /** The check's own words for the value (`expect(x, 'label')`). */
+    readonly label?: string,
   ) {
     super(message);
   }
@@ -139,6 +162,7 @@ export function expect(actual: unknown, label?: string): Matchers & { not: Match
           negate || !diff ? undefined : expected,
           negate || !diff ? undefined : actual,
           diff && !negate,
+          label,
         );
       }
     };
@@ -166,7 +190,8 @@ export function expect(actual: unknown, label?: string): Matchers & { not: Match
         ),
       toMatch: (p) =>
         check(
-          typeof actual === 'string' && (typeof p === 'string' ? actual.includes(p) : p.test(actual)),
+          typeof actual === 'string' &&
+            (typeof p === 'string' ? actual.includes(p) : p.test(actual)),
           `to match ${String(p)}`,
           undefined,
           false,
@@ -177,7 +202,8 @@ export function expect(actual: unknown, label?: string): Matchers & { not: Match
       toBeTruthy: () => check(!!actual, 'to be truthy', undefined, false),
       toBeFalsy: () => check(!actual, 'to be falsy', undefined, false),
       toBeGreaterThan: (n) => check((actual as number) > n, `to be greater than ${n}`, n, false),
-      toBeGreaterThanOrEqual: (n) => check((actual as number) >= n, `to be at least ${n}`, n, false),
+      toBeGreaterThanOrEqual: (n) =>
+        check((actual as number) >= n, `to be at least ${n}`, n, false),
       toBeLessThan: (n) => check((actual as number) < n, `to be less than ${n}`, n, false),
       toBeLessThanOrEqual: (n) => check((actual as number) <= n, `to be at most ${n}`, n, false),
       toBeInstanceOf: (type) =>
@@ -196,8 +222,10 @@ export function expect(actual: unknown, label?: string): Matchers & { not: Match
         let ok = threw;
         if (threw && typeof type === 'function') ok = thrown instanceof type;
         if (threw && type instanceof RegExp) ok = type.test(String((thrown as Error)?.message));
-        if (threw && typeof type === 'string') ok = String((thrown as Error)?.message).includes(type);
-        const kind = typeof type === 'function' ? ` a ${type.name}` : type ? ` ${String(type)}` : '';
+        if (threw && typeof type === 'string')
+          ok = String((thrown as Error)?.message).includes(type);
+        const kind =
+          typeof type === 'function' ? ` a ${type.name}` : type ? ` ${String(type)}` : '';
         const got = threw ? `, but it threw ${String(thrown)}` : ', but it returned normally';
         if (ok === negate) {
           const message = negate

@@ -41,7 +41,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const print = (line = '') => console.log(line);
 
 function usage(): void {
-  print('Usage: npm run learn [-- --watch | --all | list | run N | hint [N] [--level 1-3] | reset N]');
+  print(
+    'Usage: npm run learn [-- --watch | --all | list | run N | hint [N] [--level 1-3] | reset N]',
+  );
   print('       [--workspace DIR]    N: a step number from list, or its name');
 }
 

@@ -12,6 +12,7 @@
  * learner's code, are reported with the failure: otherwise the learner
  * would see only their effect, far from the cause.
  */
+import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -32,6 +33,27 @@ await import('keygrip');
 
 const WORKSPACE_ENV = 'KOA_SESSION_WORKSPACE';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+/**
+ * One process can judge several workspaces in turn (the verifier does):
+ * a job with a `tag` imports its step files as `file.ts?state=<tag>`, and
+ * this resolve hook hands the tag on to everything they import from
+ * test/exercises/ — impl.ts, which reads the workspace variable, and the
+ * helpers — so each workspace gets module instances of its own. Only
+ * kit.ts is shared: it is where checks are registered.
+ */
+const EXERCISES = pathToFileURL(path.join(ROOT, 'test/exercises/')).href;
+const ISOLATE = `
+const EXERCISES = ${JSON.stringify(EXERCISES)};
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  const parent = context.parentURL;
+  if (!parent || !parent.includes('?state=') || result.url.includes('?')) return result;
+  if (!result.url.startsWith(EXERCISES) || result.url.endsWith('/kit.ts')) return result;
+  return { ...result, url: result.url + '?state=' + new URL(parent).searchParams.get('state') };
+}
+`;
+register(`data:text/javascript,${encodeURIComponent(ISOLATE)}`);
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()));
@@ -61,6 +83,8 @@ function describeError(err: unknown, check: string): CheckFailure {
     check,
     message: err instanceof Error ? err.message : `a non-Error was thrown: ${show(err)}`,
     assertion,
+    ...(!assertion && err instanceof Error ? { errorName: err.name } : {}),
+    ...(assertion && e.label ? { label: e.label } : {}),
     ...(assertion && e.showDiff
       ? { expected: show(e.expected), actual: show(e.actual), diff: true }
       : {}),
@@ -160,7 +184,8 @@ async function runFile(file: string, job: Job): Promise<StepRun> {
     const run: StepRun = { file, passed: 0, total: 0, skipped: 0 };
     logs = [];
     try {
-      await import(pathToFileURL(path.resolve(ROOT, file)).href);
+      const url = pathToFileURL(path.resolve(ROOT, file)).href;
+      await import(job.tag === undefined ? url : `${url}?state=${job.tag}`);
     } catch (err) {
       run.failure = { ...describeError(err, '(loading the step)'), loading: true, logs };
       return run;
@@ -206,7 +231,8 @@ process.on('message', async (job: Job) => {
   await runJob(job);
   await send({ type: 'done' });
   // Open handles (a Redis client a learner forgot to close) must not keep
-  // the process alive: its work is done.
-  process.exit(0);
+  // the process alive: its work is done, unless more jobs may follow.
+  if (job.tag === undefined) process.exit(0);
 });
+process.on('disconnect', () => process.exit(0));
 await send({ type: 'ready' });

@@ -22,13 +22,7 @@ import {
 } from '../catalog.js';
 import { StepProcess, TIME_LIMIT_MS } from './pool.js';
 import type { CheckFailure, StepRun } from './protocol.js';
-import {
-  isWorkspace,
-  type Progress,
-  ROOT,
-  readProgress,
-  writeProgress,
-} from './workspace.js';
+import { isWorkspace, type Progress, ROOT, readProgress, writeProgress } from './workspace.js';
 
 /** Where lines go: the terminal, or an array in a test. */
 export type Print = (line?: string) => void;
@@ -99,7 +93,9 @@ export async function ensureWorkspace(dir: string, print: Print): Promise<boolea
   print(
     `It is a copy of src/ with ${STEPS.length} steps to do: functions to write (TODOs), bugs to fix,`,
   );
-  print(`and predictions and quizzes to answer in ${shown(path.join(dir, 'answers'))}/. Edit there, never src/.`);
+  print(
+    `and predictions and quizzes to answer in ${shown(path.join(dir, 'answers'))}/. Edit there, never src/.`,
+  );
   print();
   return true;
 }
@@ -150,6 +146,8 @@ export interface RunOptions {
   typecheck?: boolean;
   /** Called with the verdict before the type-check runs (watch mode prints early). */
   onVerdict?: () => void;
+  /** Time limit per step, in ms. */
+  limit?: number;
 }
 
 /**
@@ -188,12 +186,10 @@ export async function runSteps(
   const types = wantTypes ? typecheck(dir) : undefined;
   let runs: StepRun[];
   try {
-    runs = await proc.run({
-      workspace: dir,
-      files: todo.map(checksOf),
-      explain: true,
-      stopAtFailure: true,
-    });
+    runs = await proc.run(
+      { workspace: dir, files: todo.map(checksOf), explain: true, stopAtFailure: true },
+      options.limit,
+    );
   } catch (err) {
     types?.child.kill();
     throw err;
@@ -233,7 +229,11 @@ export async function runSteps(
   }
   for (const name of outcome.skipped) {
     const step = findStep(name)!;
-    print(yellow(`-  ${number(step)}/${STEPS.length} ${step.name}: skipped — it needs ${step.needs}, which is not running.`));
+    print(
+      yellow(
+        `-  ${number(step)}/${STEPS.length} ${step.name}: skipped — it needs ${step.needs}, which is not running.`,
+      ),
+    );
     print(dim('   Start it (README "Services") and run npm run learn again to do this one.'));
   }
   if (failed) {
@@ -241,7 +241,7 @@ export async function runSteps(
     if (progress.done[step.name]) delete progress.done[step.name];
     outcome.failing = failed;
     progress.failing = { step: step.name, check: run.failure?.check ?? run.timedOut?.check };
-    const cause = printFailure(dir, step, run, print);
+    const cause = printFailure(dir, step, run, print, options.limit ?? TIME_LIMIT_MS);
     if (cause && progress.done[cause.name]) {
       delete progress.done[cause.name];
     }
@@ -307,9 +307,10 @@ function stepAt(frame: Frame, dir: string): Step | undefined {
   }
   const lines = text.split('\n');
   for (const step of STEPS) {
-    if (step.target?.file !== rel) continue;
-    const open = lines.findIndex((l) => l.trim() === `// #region ${step.target.region}`);
-    const close = lines.findIndex((l) => l.trim() === `// #endregion ${step.target.region}`);
+    const target = step.target;
+    if (target?.file !== rel) continue;
+    const open = lines.findIndex((l) => l.trim() === `// #region ${target.region}`);
+    const close = lines.findIndex((l) => l.trim() === `// #endregion ${target.region}`);
     if (open !== -1 && close !== -1 && frame.line > open && frame.line <= close + 1) return step;
   }
   return undefined;
@@ -362,16 +363,24 @@ function parseTodo(message: string): { step: string; fn: string } | undefined {
  * Print why `step` failed. Returns an earlier step named as the cause (its
  * code threw, or it is still a TODO), so the caller can un-tick it.
  */
-function printFailure(dir: string, step: Step, run: StepRun, print: Print): Step | undefined {
+function printFailure(
+  dir: string,
+  step: Step,
+  run: StepRun,
+  print: Print,
+  limit: number,
+): Step | undefined {
   print(`${red(bold('✗'))}  ${bold(label(step))}  ${step.title}`);
   print();
   let cause: Step | undefined;
   if (run.timedOut) {
     print(`   ${bold('Your code did not finish')} — a loop that never ends?`);
     print(
-      `   The step was stopped after ${(TIME_LIMIT_MS / 1000).toFixed(0)} s${run.timedOut.check ? `, during: ${run.timedOut.check}` : ''}.`,
+      `   It was stopped after ${(limit / 1000).toFixed(0)} s${run.timedOut.check ? `, during the check: ${run.timedOut.check}` : ''}.`,
     );
-    print('   Look for a while/for loop whose condition never changes, or a function that calls itself.');
+    print(
+      '   Look for a while/for loop whose condition never changes, or a function that calls itself.',
+    );
   } else if (run.failure) {
     cause = printCheckFailure(dir, step, run, run.failure, print);
   } else {
@@ -411,31 +420,45 @@ function printCheckFailure(
     cause = findStep(todo.step);
     print(`   This step needs ${bold(todo.fn)}, which is still a TODO.`);
     if (cause) {
-      print(yellow(`   It belongs to step ${number(cause)} (${cause.name}): do that one first — npm run learn -- run ${number(cause)}`));
+      print(
+        yellow(
+          `   It belongs to step ${number(cause)} (${cause.name}): do that one first — npm run learn -- run ${number(cause)}`,
+        ),
+      );
     }
   } else {
     print(`   Check ${run.passed + 1} of ${run.total} fails: ${bold(failure.check)}`);
     if (failure.table) {
       printTable(failure, print);
+    } else if (failure.diff) {
+      if (failure.label) print(`     ${failure.label}`);
+      print(`     expected: ${oneLine(failure.expected ?? '')}`);
+      print(`     received: ${oneLine(failure.actual ?? '')}`);
     } else {
-      for (const line of plainLines(failure.message, 6)) if (line) print(`     ${line}`);
-      if (failure.diff) {
-        print(`     expected: ${oneLine(failure.expected ?? '')}`);
-        print(`     received: ${oneLine(failure.actual ?? '')}`);
-      }
+      const name = failure.errorName ? `${failure.errorName}: ` : '';
+      const lines = plainLines(`${name}${failure.message}`, 6);
+      for (const line of lines) if (line) print(`     ${line}`);
     }
+    if (!failure.assertion && !failure.loading) {
+      print(dim('   (your code threw this error; the check did not get to compare anything)'));
+    }
+    if (frames.length) printFrames(frames, print, 'Your code, innermost first:');
     if (owner && earlier(owner)) {
       cause = owner;
-      print();
       print(
         yellow(
           `   The error comes from step ${number(owner)} (${owner.name}), which passed before — something there changed.`,
         ),
       );
-      print(yellow(`   It is un-ticked; fix it there first: npm run learn -- run ${number(owner)}`));
+      print(
+        yellow(`   It is un-ticked; fix it there first: npm run learn -- run ${number(owner)}`),
+      );
     }
   }
-  if (!failure.assertion || frames.length) printFrames(frames, print, 'Your code, innermost first:');
+  if (failure.loading || todo) {
+    if (!(todo && todo.step === step.name))
+      printFrames(frames, print, 'Your code, innermost first:');
+  }
 
   const swallowed = (failure.caught ?? [])
     .map((c) => ({ ...c, frames: learnerFrames(c.stack, dir) }))
@@ -447,12 +470,22 @@ function printCheckFailure(
     print(yellow('   (the port’s hardening turns such errors into a fresh session):'));
     print(`     ${bold(oneLine(first!.message))}`);
     printFrames(first!.frames, print);
+    const from = first!.frames.map((f) => stepAt(f, dir)).find(Boolean);
+    if (from && from !== step) {
+      print(
+        yellow(
+          `   That is step ${number(from)}'s code (${from.name}): npm run learn -- run ${number(from)}`,
+        ),
+      );
+      if (earlier(from)) cause ??= from;
+    }
   }
   if (failure.logs.length) {
     print();
     print('   Your code printed, during this check:');
     const lines = failure.logs.flatMap((log) => plainLines(log, 1000));
-    for (const line of lines.slice(0, 12)) print(`     ${line === '' || /^\s+$/.test(line) ? JSON.stringify(line) : line}`);
+    for (const line of lines.slice(0, 12))
+      print(`     ${line === '' || /^\s+$/.test(line) ? JSON.stringify(line) : line}`);
     if (lines.length > 12) print(dim(`     … and ${lines.length - 12} more lines`));
   }
   return cause;
@@ -462,7 +495,9 @@ function printFrames(frames: Frame[], print: Print, heading?: string): void {
   if (!frames.length) return;
   if (heading) print(dim(`   ${heading}`));
   for (const frame of frames.slice(0, 2)) {
-    print(`     ${cyan(`${shown(frame.file)}:${frame.line}`)}${frame.fn ? `  ${dim(frame.fn)}` : ''}`);
+    print(
+      `     ${cyan(`${shown(frame.file)}:${frame.line}`)}${frame.fn ? `  ${dim(frame.fn)}` : ''}`,
+    );
   }
 }
 
@@ -485,7 +520,9 @@ function printTable(failure: CheckFailure, print: Print): void {
   print(dim(`     ${''.padEnd(keyWidth)}  ${'you said'.padEnd(givenWidth)}  really`));
   for (const row of rows) {
     const mark = row.ok ? green('✓') : red('✗');
-    print(`     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${row.real}  ${mark}`);
+    print(
+      `     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${row.real}  ${mark}`,
+    );
   }
 }
 
@@ -539,7 +576,11 @@ export function showHint(
   const shownSoFar = progress.hints?.[key] ?? 0;
   const next = Math.min(Math.max(level ?? shownSoFar + 1, 1), hints.length);
   const words = ['a nudge', 'the shape', 'nearly the answer'];
-  print(bold(`Hint ${next} of ${hints.length} (${words[next - 1]}) — step ${number(step)}, ${step.name}`));
+  print(
+    bold(
+      `Hint ${next} of ${hints.length} (${words[next - 1]}) — step ${number(step)}, ${step.name}`,
+    ),
+  );
   if (check) print(dim(`for the check: ${check}`));
   print();
   for (let i = 0; i < next; i++) {
@@ -548,7 +589,8 @@ export function showHint(
   }
   print();
   print(dim(`Read: ${step.read}`));
-  if (next < hints.length) print(dim('Still stuck? npm run learn -- hint  (again, for the next one)'));
+  if (next < hints.length)
+    print(dim('Still stuck? npm run learn -- hint  (again, for the next one)'));
   progress.hints = { ...progress.hints, [key]: Math.max(shownSoFar, next) };
   if (isWorkspace(dir)) writeProgress(dir, progress);
   return true;
@@ -575,8 +617,15 @@ export async function resetOne(which: string, dir: string, print: Print): Promis
   const unticked = [step, ...dependantsOf(step)].filter((s) => progress.done[s.name]);
   for (const s of unticked) delete progress.done[s.name];
   writeProgress(dir, progress);
-  const what = { write: 'a TODO again', fix: 'back to its bug', predict: 'blank again', quiz: 'blank again' }[step.kind];
-  print(`Reset step ${number(step)} (${bold(step.name)}): ${files.map((f) => shown(path.join(dir, f))).join(', ')} is ${what}.`);
+  const what = {
+    write: 'a TODO again',
+    fix: 'back to its bug',
+    predict: 'blank again',
+    quiz: 'blank again',
+  }[step.kind];
+  print(
+    `Reset step ${number(step)} (${bold(step.name)}): ${files.map((f) => shown(path.join(dir, f))).join(', ')} is ${what}.`,
+  );
   print(`Your version is kept in ${shown(backup)}/`);
   if (unticked.length > 1) {
     print(

@@ -14,6 +14,18 @@ export const TIME_LIMIT_MS = Number(process.env.LEARN_TIME_LIMIT_MS) || 10_000;
 
 const CHILD = path.join(import.meta.dirname, 'child.ts');
 
+/**
+ * The child's environment: ours, minus what would make it think it runs
+ * under Vitest (kit.ts switches on VITEST) or against some other workspace.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('VITEST') || name === 'KOA_SESSION_WORKSPACE') delete env[name];
+  }
+  return env;
+}
+
 /** A started child, waiting for its one job. */
 export class StepProcess {
   readonly child: ChildProcess;
@@ -31,7 +43,7 @@ export class StepProcess {
       // The child's own stdout is not the learner's terminal: what the code
       // under test prints is collected per check and sent over IPC.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: childEnv(),
     });
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => {
@@ -43,8 +55,7 @@ export class StepProcess {
         else if (message.type === 'check') {
           this.#current = message;
           this.#onCheck?.(message);
-        }
-        else if (message.type === 'step') this.#finished.push(message.run);
+        } else if (message.type === 'step') this.#finished.push(message.run);
         else if (message.type === 'done') this.#done?.(this.#finished);
       });
       this.child.once('exit', (code, signal) => {
@@ -65,8 +76,11 @@ export class StepProcess {
    * check; a step that outlives it is reported as timed out and the
    * process is killed. The process ends after the job either way.
    */
-  async run(job: Job, limit = TIME_LIMIT_MS): Promise<StepRun[]> {
+  async run(job: Job, limit = TIME_LIMIT_MS, { keep = false } = {}): Promise<StepRun[]> {
     await this.ready;
+    this.#finished = [];
+    this.#current = undefined;
+    let timedOut = false;
     try {
       return await new Promise<StepRun[]>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
@@ -76,6 +90,7 @@ export class StepProcess {
           clearTimeout(timer);
           started = Date.now();
           timer = setTimeout(() => {
+            timedOut = true;
             this.child.kill('SIGKILL');
             const stuck = this.#current;
             resolve([
@@ -108,8 +123,13 @@ export class StepProcess {
         this.child.send(job);
       });
     } finally {
-      this.kill();
+      if (!keep || timedOut) this.kill();
     }
+  }
+
+  /** Still alive, and can take another job (only tagged jobs leave it running). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   kill(): void {
@@ -117,7 +137,11 @@ export class StepProcess {
   }
 }
 
-/** Run several jobs, `parallel` at a time, each in a fresh process. Results in job order. */
+/**
+ * Run several jobs, `parallel` at a time. Each worker keeps one process
+ * for job after job (each job tagged, so its modules load afresh), and
+ * starts a new one only when a job had to be killed. Results in job order.
+ */
 export async function runJobs(
   jobs: Job[],
   parallel = 2,
@@ -126,10 +150,13 @@ export async function runJobs(
   const results: StepRun[][] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
+    let proc: StepProcess | undefined;
     while (next < jobs.length) {
       const i = next++;
-      results[i] = await new StepProcess().run(jobs[i]!, limit);
+      if (!proc?.alive) proc = new StepProcess();
+      results[i] = await proc.run({ ...jobs[i]!, tag: String(i) }, limit, { keep: true });
     }
+    proc?.kill();
   };
   await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
   return results;

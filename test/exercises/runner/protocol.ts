@@ -9,6 +9,11 @@ export interface Job {
   explain?: boolean;
   /** Do not start the next file once one has failed. */
   stopAtFailure?: boolean;
+  /**
+   * Set when one process runs several jobs: the step files (and the
+   * exercise modules they import) are loaded afresh under this tag.
+   */
+  tag?: string;
 }
 
 /** An exception thrown and caught while a failing check ran. */
@@ -24,6 +29,10 @@ export interface CheckFailure {
   message: string;
   /** An `expect` failed (rather than the code under test throwing). */
   assertion: boolean;
+  /** The error's class, when the code under test threw (`TypeError` …). */
+  errorName?: string;
+  /** What the check calls the value it looked at. */
+  label?: string;
   expected?: string;
   actual?: string;
   diff?: boolean;

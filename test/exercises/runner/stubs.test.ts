@@ -1,5 +1,5 @@
 /**
- * The stub generator and the catalog: every exercise target exists, stubs
+ * The stub generator and the catalog: every step target exists, stubs
  * keep signatures and doc comments and replace only bodies, a stubbed
  * workspace type-checks, and putting the reference bodies back gives the
  * reference files byte for byte.
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXERCISES } from '../catalog.js';
+import { answerOf, checksOf, STEPS } from '../catalog.js';
 import { findRegions, parseTodo, replaceRegion, stubRegions } from './stubs.js';
 import { ROOT, renderWorkspace, sourceFiles, writeWorkspace } from './workspace.js';
 
@@ -143,50 +143,65 @@ describe('stubRegions', () => {
 describe('the catalog against the real sources', () => {
   const sources = sourceFiles();
 
-  it('every exercise has a test file, hints, and targets that exist', () => {
+  it('every step has checks, three hints, and a target (or an answer sheet) that exists', () => {
     const names = new Set<string>();
-    for (const exercise of EXERCISES) {
-      expect(names.has(exercise.name), `duplicate name ${exercise.name}`).toBe(false);
-      names.add(exercise.name);
-      expect(fs.existsSync(path.join(ROOT, exercise.test)), exercise.test).toBe(true);
-      expect(exercise.hints.length, `${exercise.name} hints`).toBeGreaterThan(0);
-      for (const target of exercise.targets) {
-        const file = sources.get(target.file);
-        expect(file, `${exercise.name}: ${target.file}`).toBeDefined();
-        const regions = findRegions(fs.readFileSync(file!, 'utf8')).map((r) => r.name);
-        expect(regions, `${exercise.name}: region ${target.region} in ${target.file}`).toContain(
-          target.region,
-        );
+    for (const step of STEPS) {
+      expect(names.has(step.name), `duplicate name ${step.name}`).toBe(false);
+      names.add(step.name);
+      expect(fs.existsSync(path.join(ROOT, checksOf(step))), checksOf(step)).toBe(true);
+      for (const hints of Object.values(step.hints)) expect(hints, step.name).toHaveLength(3);
+      expect(step.hints[''], `${step.name} has default hints`).toBeDefined();
+      const sheet = answerOf(step);
+      if (sheet) {
+        expect(step.target, `${step.name} is answered, not coded`).toBeUndefined();
+        expect(fs.existsSync(path.join(ROOT, 'test/exercises', sheet)), sheet).toBe(true);
+        continue;
       }
+      const target = step.target!;
+      expect(target, `${step.name} target`).toBeDefined();
+      expect(!!step.bug, `${step.name}: a bug exactly for fix steps`).toBe(step.kind === 'fix');
+      const file = sources.get(target.file);
+      expect(file, `${step.name}: ${target.file}`).toBeDefined();
+      const regions = findRegions(fs.readFileSync(file!, 'utf8')).map((r) => r.name);
+      expect(regions, `${step.name}: region ${target.region} in ${target.file}`).toContain(
+        target.region,
+      );
     }
   });
 
-  it('every chapter test file belongs to exactly one exercise', () => {
-    const files = fs.readdirSync(path.join(ROOT, 'test/exercises/chapters'));
-    const listed = EXERCISES.map((e) => path.basename(e.test)).sort();
+  it('every step file belongs to exactly one step', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'test/exercises/steps'));
+    const listed = STEPS.map((s) => path.basename(checksOf(s))).sort();
     expect(files.filter((f) => f.endsWith('.test.ts')).sort()).toEqual(listed);
   });
 
-  it('stubbing every exercise, then restoring each region from the source, gives the source back', () => {
-    const stubbed = renderWorkspace(EXERCISES).files;
+  it('every kind is there, and the steps follow the book’s chapters in order', () => {
+    expect(new Set(STEPS.map((s) => s.kind))).toEqual(new Set(['write', 'fix', 'predict', 'quiz']));
+    const chapters = STEPS.map((s) => s.chapter);
+    expect(chapters).toEqual([...chapters].sort((a, b) => a - b));
+  });
+
+  it('shipping every step, then restoring each region from the source, gives the source back', () => {
+    const shipped = renderWorkspace(STEPS).files;
     for (const [file, from] of sources) {
       const original = fs.readFileSync(from, 'utf8');
-      const targets = EXERCISES.flatMap((e) => e.targets).filter((t) => t.file === file);
-      let text = stubbed.get(file)!;
+      const targets = STEPS.flatMap((s) => (s.target ? [s.target] : [])).filter(
+        (t) => t.file === file,
+      );
+      let text = shipped.get(file)!;
       if (targets.length) expect(text, file).not.toBe(original);
       for (const target of targets) text = replaceRegion(text, original, target.region)!;
       expect(text, file).toBe(original);
     }
   });
 
-  it('chapters/exercises.md has a section for each exercise, with its command', () => {
+  it('chapters/exercises.md lists each step with its chapter, kind and command', () => {
     const page = fs.readFileSync(path.join(ROOT, 'chapters/exercises.md'), 'utf8');
-    const anchors = new Set([...page.matchAll(/^#{2,3} .*?\{#([\w-]+)\}\s*$/gm)].map((m) => m[1]));
-    for (const exercise of EXERCISES) {
-      expect(anchors, `exercises.md#${exercise.section}`).toContain(exercise.section);
-      expect(page, `the command for ${exercise.name}`).toContain(
-        `npm run learn -- run ${exercise.name}`,
-      );
+    for (const step of STEPS) {
+      const row = page.split('\n').find((line) => line.includes(`\`${step.name}\``));
+      expect(row, `a row for ${step.name}`).toBeDefined();
+      expect(row, `${step.name}: its kind`).toContain(step.kind);
+      expect(row, `${step.name}: its command`).toContain(`npm run learn -- run ${step.name}`);
     }
   });
 });
@@ -195,7 +210,7 @@ describe('a generated workspace', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-session-stubs-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('type-checks with the project settings, every exercise stubbed', () => {
+  it('type-checks with the project settings, every step as shipped', () => {
     writeWorkspace(dir);
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
     let output = '';

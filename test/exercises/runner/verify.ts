@@ -19,7 +19,7 @@ import path from 'node:path';
 import { checksOf, STEPS, type Step } from '../catalog.js';
 import { runJobs } from './pool.js';
 import type { Job, StepRun } from './protocol.js';
-import { writeWorkspace } from './workspace.js';
+import { renderWorkspace, writeWorkspace } from './workspace.js';
 
 export interface StepVerdict {
   step: Step;
@@ -57,9 +57,10 @@ export async function verifySteps(
     // in k + 1, so workspace k runs step k - 1 ("solved") and step k
     // ("shipped"), in one process.
     const jobs: Job[] = [];
+    const allShipped = renderWorkspace(steps).files;
     for (let k = 0; k <= steps.length; k++) {
       const dir = path.join(tmp, `state-${k}`);
-      writeWorkspace(dir, steps.slice(k));
+      writeWorkspace(dir, steps.slice(k), allShipped);
       const files = [steps[k - 1], steps[k]].filter((s): s is Step => !!s).map(checksOf);
       jobs.push({ workspace: dir, files });
     }

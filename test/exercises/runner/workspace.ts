@@ -101,6 +101,38 @@ export function renderWorkspace(shipped: readonly Step[] = STEPS): {
   return { files, functions };
 }
 
+let everyStepShipped: Map<string, string> | undefined;
+
+/**
+ * The same files as {@link renderWorkspace}, composed instead of
+ * generated: the reference text with each shipped step's region taken
+ * from one rendering of "every step shipped". The verifier writes one
+ * workspace per step; this keeps that to a single pass of the compiler.
+ */
+export function composeWorkspace(
+  shipped: readonly Step[],
+  allShipped?: Map<string, string>,
+): Map<string, string> {
+  everyStepShipped ??= allShipped ? undefined : renderWorkspace(STEPS).files;
+  const full = allShipped ?? everyStepShipped!;
+  const files = new Map<string, string>();
+  for (const [file, from] of sourceFiles()) files.set(file, fs.readFileSync(from, 'utf8'));
+  for (const step of shipped) {
+    const target = step.target;
+    if (!target) continue;
+    const text = replaceRegion(files.get(target.file)!, full.get(target.file)!, target.region);
+    if (text === undefined) throw new Error(`${target.file} has no region "${target.region}"`);
+    files.set(target.file, text);
+  }
+  for (const step of STEPS) {
+    const sheet = answerOf(step);
+    if (!sheet) continue;
+    const text = referenceSheet(step);
+    files.set(sheet, shipped.includes(step) ? blankSheet(text) : text);
+  }
+  return files;
+}
+
 /** Where each step's function is (or would be) in a workspace. */
 export function functionsOf(step: Step): StepFunction[] {
   return renderWorkspace([step]).functions.get(step.name) ?? [];
@@ -127,8 +159,12 @@ Delete this folder to start over.
  * Write a workspace into `dir`. Existing learner files are overwritten, so
  * callers only do this for a new workspace (or a deliberate full reset).
  */
-export function writeWorkspace(dir: string, shipped: readonly Step[] = STEPS): void {
-  const { files } = renderWorkspace(shipped);
+export function writeWorkspace(
+  dir: string,
+  shipped: readonly Step[] = STEPS,
+  allShipped?: Map<string, string>,
+): void {
+  const files = composeWorkspace(shipped, allShipped);
   for (const [file, text] of files) {
     const to = path.join(dir, file);
     fs.mkdirSync(path.dirname(to), { recursive: true });

@@ -96,9 +96,7 @@ describe('parseSetCookie', () => {
   });
 
   it('tolerates extra spaces and ignores attributes it does not know', () => {
-    const cookie = parseSetCookie(
-      '  id = 42 ;  priority=high ; Partitioned ;  PATH = /app ',
-    );
+    const cookie = parseSetCookie('  id = 42 ;  priority=high ; Partitioned ;  PATH = /app ');
     expect(cookie.name, 'name, trimmed').toBe('id');
     expect(cookie.value, 'value, trimmed').toBe('42');
     expect(cookie.path, 'path, trimmed').toBe('/app');

@@ -50,22 +50,15 @@ describe('sign', () => {
     for (let i = 0; i < 50; i++) {
       const key = `key-${i * 7919}`;
       const data = `name${i}=${'x'.repeat(i)}`;
-      expect(sign(data, key), `sign("${data}", "${key}")`).toBe(
-        new Keygrip([key]).sign(data),
-      );
+      expect(sign(data, key), `sign("${data}", "${key}")`).toBe(new Keygrip([key]).sign(data));
     }
   });
 
   it('depends on the key and on the cookie name, not only the value', () => {
     const base = sign('koa.sess=abc', KEY);
-    expect(
-      sign('koa.sess=abc', OLD_KEY),
-      'another key must give another signature',
-    ).not.toBe(base);
-    expect(
-      sign('other=abc', KEY),
-      'another cookie name must give another signature',
-    ).not.toBe(base);
+    expect(sign('koa.sess=abc', OLD_KEY), 'another key must give another signature').not.toBe(base);
+    expect(sign('other=abc', KEY), 'another cookie name must give another signature').not.toBe(
+      base,
+    );
   });
 });
-

@@ -47,7 +47,9 @@ describe('extendContext', () => {
 
   it('one request, one ContextSession: ctx.sessionOptions is the same object every time', async () => {
     const { body } = await request([{}], (ctx) => {
-      ctx.body = { same: ctx.sessionOptions === ctx.sessionOptions };
+      const first = ctx.sessionOptions;
+      const second = ctx.sessionOptions;
+      ctx.body = { same: first === second };
     });
     expect(body.same, 'two reads, one object').toBe(true);
   });

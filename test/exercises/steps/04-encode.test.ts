@@ -52,4 +52,3 @@ describe('encode', () => {
     expect(port.encode({ views: 1 })).toBe('eyJ2aWV3cyI6MX0=');
   });
 });
-

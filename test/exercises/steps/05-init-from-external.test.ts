@@ -6,8 +6,9 @@
  * `initFromExternal` asked for. `autoCommit: false` everywhere: writing the
  * session back is a later step.
  */
-import { describe, expect, it } from '../kit.js';
+
 import type { SessionOptions } from '../../../src/index.js';
+import { describe, expect, it } from '../kit.js';
 import { fromNow, RecordingStore, sessionApp, signedCookie } from '../support/harness.js';
 
 function reader(store: RecordingStore, options: SessionOptions = {}) {

@@ -6,8 +6,8 @@
  * verdict. Nothing is written: saving is the next step.
  */
 import type Koa from 'koa';
-import { describe, expect, it } from '../kit.js';
 import type { Session, SessionOptions } from '../../../src/index.js';
+import { describe, expect, it } from '../kit.js';
 import {
   contextSessionFor,
   cookieValue,

@@ -4,8 +4,9 @@
  * Now the whole middleware runs: your `commit` decides at the end of every
  * request what to do. From here on `autoCommit` is on, as in a real app.
  */
-import { describe, expect, it } from '../kit.js';
+
 import type { SessionOptions } from '../../../src/index.js';
+import { describe, expect, it } from '../kit.js';
 import {
   cookieFrom,
   cookiesAfter,

@@ -7,6 +7,12 @@ import { it } from '../kit.js';
 import { exchange, predict } from '../support/answers.js';
 import { RecordingStore, signedCookie } from '../support/harness.js';
 
+/** The value of the last Set-Cookie line for `name`. */
+function lastValue(lines: string[], name: string): string {
+  const line = lines.filter((l) => l.startsWith(`${name}=`)).at(-1);
+  return line ? line.split(';')[0]!.slice(name.length + 1) : 'none';
+}
+
 it('answers/regenerate.txt: regenerate() at login, store mode', async () => {
   const store = new RecordingStore();
   const anonymous = store.seed({ cart: ['book'] }, 'anonymous-id');
@@ -26,11 +32,6 @@ it('answers/regenerate.txt: regenerate() at login, store mode', async () => {
     'destroyed id': store.callsTo('destroy')[0]?.key ?? 'none',
     'saved under': set?.key ?? 'none',
     'saved cart': set ? String((set.data?.cart as string[] | undefined) ?? 'none') : 'none',
-    'koa.sess value':
-      real.lines
-        .filter((line) => line.startsWith('koa.sess='))
-        .at(-1)
-        ?.split(';')[0]!
-        .slice('koa.sess='.length) || 'none',
+    'koa.sess value': lastValue(real.lines, 'koa.sess'),
   });
 });

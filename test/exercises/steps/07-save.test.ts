@@ -5,8 +5,9 @@
  * directly, then reads what reached the browser (Set-Cookie) and the store.
  * Deciding *whether* to save (commit) is a later step.
  */
-import { describe, expect, it } from '../kit.js';
+
 import type { SessionOptions } from '../../../src/index.js';
+import { describe, expect, it } from '../kit.js';
 import {
   contextSessionFor,
   cookieFrom,

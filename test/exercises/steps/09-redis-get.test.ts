@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from '../kit.js';
 import { hasRedis, REDIS_URL } from '../../support/services.js';
 import { redis } from '../impl.js';
+import { afterAll, beforeAll, describe, expect, it } from '../kit.js';
 
 const { RedisStore } = await redis();
 

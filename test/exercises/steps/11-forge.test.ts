@@ -74,4 +74,3 @@ describe('forgery: sign your own cookie with a guessed key', () => {
     expect(body.isNew).toBe(true);
   });
 });
-

@@ -61,4 +61,3 @@ describe('the readable cookie', () => {
     expect(typeof data._expire, 'and so is the expiry').toBe('number');
   });
 });
-

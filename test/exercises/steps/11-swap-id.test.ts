@@ -110,4 +110,3 @@ describe('swapped ids: take over another user’s stored session', () => {
     expect(app.events.map((e) => [e.name, e.key])).toEqual([['missed', planted]]);
   });
 });
-

@@ -97,4 +97,3 @@ describe('tampering: change the data, keep the old signature', () => {
     }
   });
 });
-

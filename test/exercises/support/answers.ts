@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Koa from 'koa';
 import { createSession, type SessionOptions } from '../../../src/index.js';
-import { AssertionError } from '../kit.js';
 import { workspace } from '../impl.js';
+import { AssertionError } from '../kit.js';
 import { hit, KEYS, type RecordingStore } from './harness.js';
 
 const REFERENCE = path.resolve(import.meta.dirname, '../answers');
@@ -42,7 +42,9 @@ export function readSheet(step: string): Map<string, string> {
     ? path.join(workspace, 'answers', `${step}.txt`)
     : path.join(REFERENCE, `${step}.txt`);
   if (!fs.existsSync(file)) {
-    throw new AssertionError(`The answer sheet ${file} is missing; npm run learn -- reset ${step} brings it back.`);
+    throw new AssertionError(
+      `The answer sheet ${file} is missing; npm run learn -- reset ${step} brings it back.`,
+    );
   }
   const answers = new Map<string, string>();
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
