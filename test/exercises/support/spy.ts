@@ -6,7 +6,6 @@
 export async function withSpy<T extends object, R>(
   proto: T,
   method: string,
-  // biome-ignore lint/suspicious/noExplicitAny: a stand-in may declare any `this`
   stand: (this: any, ...args: any[]) => unknown,
   body: (calls: unknown[][]) => Promise<R>,
 ): Promise<R> {
