@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   answerOf,
@@ -122,6 +123,12 @@ export function typecheck(dir: string): { done: Promise<string>; child: ChildPro
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // The checks come first: the compiler only gets what they leave over.
+  try {
+    if (child.pid) os.setPriority(child.pid, 10);
+  } catch {
+    // Not allowed here: it just competes on equal terms.
+  }
   let out = '';
   child.stdout!.on('data', (chunk) => {
     out += chunk;
@@ -207,25 +214,13 @@ export async function runSteps(
       passing.push(step);
     }
   }
-  options.onVerdict?.();
-  // Print what passed; tick it once the types are known to be fine.
-  let typeErrors = '';
-  if (types && passing.some((s) => s.target)) {
-    typeErrors = await types.done;
-  } else {
-    types?.child.kill();
-  }
+  // What passed is shown at once; a code step is ticked only once the
+  // workspace type-checks, which may take a few seconds more.
+  const needTypes = !!types && passing.some((s) => s.target);
+  if (types && !needTypes) types.child.kill();
   for (const step of passing) {
-    if (step.target && typeErrors) {
-      outcome.typeErrors = typeErrors;
-      printTypeErrors(dir, step, typeErrors, print);
-      progress.failing = { step: step.name, check: undefined };
-      writeProgress(dir, progress);
-      return outcome;
-    }
-    progress.done[step.name] ??= new Date().toISOString();
-    outcome.passed.push(step.name);
-    print(`${green('✓')}  ${label(step)}  ${dim(step.title)}`);
+    const waiting = needTypes && step.target ? dim('  (checks pass; type-checking…)') : '';
+    print(`${green('✓')}  ${label(step)}  ${dim(step.title)}${waiting}`);
   }
   for (const name of outcome.skipped) {
     const step = findStep(name)!;
@@ -236,15 +231,36 @@ export async function runSteps(
     );
     print(dim('   Start it (README "Services") and run npm run learn again to do this one.'));
   }
+  let cause: Step | undefined;
   if (failed) {
     const { step, run } = failed;
     if (progress.done[step.name]) delete progress.done[step.name];
     outcome.failing = failed;
     progress.failing = { step: step.name, check: run.failure?.check ?? run.timedOut?.check };
-    const cause = printFailure(dir, step, run, print, options.limit ?? TIME_LIMIT_MS);
-    if (cause && progress.done[cause.name]) {
-      delete progress.done[cause.name];
-    }
+    cause = printFailure(dir, step, run, print, options.limit ?? TIME_LIMIT_MS);
+    if (cause) delete progress.done[cause.name];
+  }
+  options.onVerdict?.();
+  const typeErrors = needTypes ? await types!.done : '';
+  const firstCode = passing.find((s) => s.target);
+  for (const step of passing) {
+    if (typeErrors && firstCode && STEPS.indexOf(step) >= STEPS.indexOf(firstCode)) break;
+    progress.done[step.name] ??= new Date().toISOString();
+    outcome.passed.push(step.name);
+  }
+  if (typeErrors && firstCode) {
+    outcome.typeErrors = typeErrors;
+    print();
+    printTypeErrors(dir, firstCode, typeErrors, print);
+    outcome.failing ??= {
+      step: firstCode,
+      run: { file: checksOf(firstCode), passed: 0, total: 0, skipped: 0 },
+    };
+    progress.failing = { step: firstCode.name, check: undefined };
+    writeProgress(dir, progress);
+    return outcome;
+  }
+  if (failed) {
     writeProgress(dir, progress);
     return outcome;
   }
@@ -263,7 +279,8 @@ export async function runSteps(
 }
 
 function printTypeErrors(dir: string, step: Step, errors: string, print: Print): void {
-  print(`${yellow('●')}  ${label(step)} — its checks pass, but TypeScript does not agree yet:`);
+  print(`${yellow('●')}  ${label(step)} — its checks pass, but TypeScript does not agree yet,`);
+  print('   so it is not ticked:');
   print();
   const lines = errors.split('\n').filter((l) => /error TS/.test(l));
   for (const line of lines.slice(0, 5)) {
@@ -390,7 +407,7 @@ function printFailure(
   if (step.kind === 'predict' || step.kind === 'quiz') {
     print(`   Answer: ${whereToEdit(dir, step)}`);
   } else {
-    print(`   ${step.kind === 'fix' ? 'Fix:  ' : 'Write:'} ${whereToEdit(dir, step)}`);
+    print(`   ${step.kind === 'fix' ? 'Fix:   ' : 'Write: '} ${whereToEdit(dir, step)}`);
   }
   print(`   Read:   ${step.read}`);
   print(dim(`   Stuck?  npm run learn -- hint   (a nudge first; ask again for more)`));

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answerOf, checksOf, STEPS } from '../catalog.js';
+import { PAGE, renderPage } from '../page.js';
 import { findRegions, parseTodo, replaceRegion, stubRegions } from './stubs.js';
 import { ROOT, renderWorkspace, sourceFiles, writeWorkspace } from './workspace.js';
 
@@ -192,6 +193,45 @@ describe('the catalog against the real sources', () => {
       if (targets.length) expect(text, file).not.toBe(original);
       for (const target of targets) text = replaceRegion(text, original, target.region)!;
       expect(text, file).toBe(original);
+    }
+  });
+
+  it('every step’s "Read:" link is a section of a chapter that exists', () => {
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s+/g, '-');
+    for (const step of STEPS) {
+      const [file, anchor] = step.read.split('#');
+      expect(anchor, `${step.name}: ${step.read} names a section`).toBeTruthy();
+      const text = fs.readFileSync(path.join(ROOT, file!), 'utf8');
+      const anchors = [...text.matchAll(/^#{2,4} (.*?)(?: \{#([\w-]+)\})?\s*$/gm)].map(
+        (m) => m[2] ?? slug(m[1]!),
+      );
+      expect(anchors, `${step.name}: ${step.read}`).toContain(anchor);
+    }
+  });
+
+  it('the list of steps in chapters/exercises.md is the generated one (npm run exercises:page)', () => {
+    const page = fs.readFileSync(PAGE, 'utf8');
+    expect(renderPage(page) === page, 'run npm run exercises:page').toBe(true);
+  });
+
+  it('each chapter with steps links to them from its Exercises section', () => {
+    for (const chapter of new Set(STEPS.map((s) => s.chapter))) {
+      const file = fs
+        .readdirSync(path.join(ROOT, 'chapters'))
+        .find((f) => f.startsWith(`${String(chapter).padStart(2, '0')}-`))!;
+      const text = fs.readFileSync(path.join(ROOT, 'chapters', file), 'utf8');
+      const section = text.slice(text.indexOf('## Exercises {#exercises}'));
+      expect(section, `${file}: its Exercises section`).toContain(
+        `(./exercises.md#chapter-${chapter})`,
+      );
+      for (const step of STEPS.filter((s) => s.chapter === chapter)) {
+        expect(section, `${file} names ${step.name}`).toContain(`\`${step.name}\``);
+      }
     }
   });
 
