@@ -238,7 +238,9 @@ describe('the catalog against the real sources', () => {
   it('chapters/exercises.md lists each step with its chapter, kind and command', () => {
     const page = fs.readFileSync(path.join(ROOT, 'chapters/exercises.md'), 'utf8');
     for (const step of STEPS) {
-      const row = page.split('\n').find((line) => line.includes(`\`${step.name}\``));
+      const row = page
+        .split('\n')
+        .find((line) => line.startsWith(`- **${STEPS.indexOf(step) + 1}. \`${step.name}\``));
       expect(row, `a row for ${step.name}`).toBeDefined();
       expect(row, `${step.name}: its kind`).toContain(step.kind);
       expect(row, `${step.name}: its command`).toContain(`npm run learn -- run ${step.name}`);
