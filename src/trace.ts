@@ -77,6 +77,7 @@ export type TraceEvent =
   | {
       /** The store id was read from the session cookie (store mode). */
       step: 'external-key';
+      /** Where the id came from: the session cookie. */
       source: 'cookie';
       /** The id found, if any (only with a trusted signature). */
       key: string | undefined;
@@ -88,6 +89,7 @@ export type TraceEvent =
   | {
       /** The store id was read by `opts.externalKey.get` (store mode). */
       step: 'external-key';
+      /** Where the id came from: `opts.externalKey`. */
       source: 'custom';
       /** The id found, if any. */
       key: string | undefined;
@@ -95,11 +97,13 @@ export type TraceEvent =
   | {
       /** The cookie value was decoded. */
       step: 'decode';
+      /** It decoded. */
       ok: true;
     }
   | {
       /** The cookie value could not be decoded. */
       step: 'decode';
+      /** It did not decode. */
       ok: false;
       /** The decoder's error, as text. */
       error: string;
@@ -120,12 +124,15 @@ export type TraceEvent =
   | {
       /** Loaded data was accepted. */
       step: 'valid';
+      /** Accepted. */
       ok: true;
     }
   | {
       /** Loaded data was refused, and the app event of that name emitted. */
       step: 'valid';
+      /** Refused. */
       ok: false;
+      /** Why: the name of the event the app receives. */
       reason: RejectReason;
     }
   | {
@@ -134,7 +141,9 @@ export type TraceEvent =
        * the app as `session:invalid`). See chapters/deviations.md.
        */
       step: 'valid';
+      /** Refused. */
       ok: false;
+      /** Why: data koa-session would crash or corrupt itself on. */
       reason: 'hostile';
       /** What exactly was wrong with it, for a log line. */
       detail: string;
@@ -156,6 +165,7 @@ export type TraceEvent =
   | {
       /** Commit decided to write the session. */
       step: 'commit';
+      /** Why it writes. */
       reason: CommitReason;
       /** `true` for `save()`, `regenerate()` or a `maxAge` change. */
       forced: boolean;
@@ -163,11 +173,13 @@ export type TraceEvent =
   | {
       /** Commit decided to write nothing. */
       step: 'skip';
+      /** Why it does not. */
       reason: SkipReason;
     }
   | {
       /** The session was written into the cookie itself. */
       step: 'save';
+      /** Where the data went: the cookie. */
       target: 'cookie';
       /**
        * The cookie's `maxAge` for this response; `undefined`: no
@@ -180,6 +192,7 @@ export type TraceEvent =
   | {
       /** The session was written to the store, its id into the cookie. */
       step: 'save';
+      /** Where the data went: the store. */
       target: 'store';
       /** The cookie's `maxAge` for this response (as above). */
       maxAge: MaxAge | undefined;

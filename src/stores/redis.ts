@@ -48,7 +48,12 @@ export interface RedisStoreOptions {
    * an error (the write is on the primary). See
    * chapters/13-scaling-out.md#wait
    */
-  wait?: { replicas: number; timeout: number };
+  wait?: {
+    /** How many replicas must acknowledge the write. */
+    replicas: number;
+    /** How long to wait for them, in ms (0: forever). */
+    timeout: number;
+  };
 }
 
 /**
