@@ -34,7 +34,7 @@ export const CLUSTER_CLIENT_OPTIONS: ClusterOptions = {
 
 /** A connected ioredis Cluster client for `cluster`. */
 export async function clusterClient(
-  cluster: LocalCluster,
+  cluster: Pick<LocalCluster, 'startupNodes'>,
   options: ClusterOptions = {},
 ): Promise<Cluster> {
   const client = new Cluster(cluster.startupNodes, { ...CLUSTER_CLIENT_OPTIONS, ...options });

@@ -15,7 +15,9 @@
  * Read with: chapters/13-scaling-out.md
  */
 import type { Cluster, Redis } from 'ioredis';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterApp, keySlot } from '../../playground/cluster.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { findFreeBasePort, LocalCluster, requireRedisBinaries } from '../support/cluster.js';
 import {
@@ -175,6 +177,28 @@ describe.runIf(hasBinaries)('RedisStore on a six-node Redis Cluster', () => {
       owner.disconnect();
       await store.destroy(ids[0]!);
     }
+  });
+
+  it('the playground computes the same slot as Redis, and names the node that holds the session', async () => {
+    const admin = await cluster.connect(cluster.nodes[0]!.port);
+    try {
+      for (const key of ['sess:abc', '{user:42}:cart', 'a{}b', '{}{x}', 'x{y', 'Zoë 😀']) {
+        expect(keySlot(key), key).toBe(Number(await admin.cluster('KEYSLOT', key)));
+      }
+    } finally {
+      admin.disconnect();
+    }
+    const app = clusterApp(client, 'app-test');
+    const first = await request(app.callback()).get('/');
+    const id = first.headers['x-session-id'] as string;
+    const owner = (await primariesOf(cluster, [`sess:${id}`])).get(`sess:${id}`);
+    expect(first.headers['x-served-by']).toMatch(/^app-test \(pid \d+\)$/);
+    expect(first.headers['x-redis-node']).toBe(`127.0.0.1:${owner}`);
+    expect(Number(first.headers['x-redis-slot'])).toBe(keySlot(`sess:${id}`));
+    const cookie = (first.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]);
+    const second = await request(app.callback()).get('/').set('Cookie', cookie.join('; '));
+    expect(second.text).toBe('2 views\n');
+    expect(second.headers['x-redis-node']).toBe(`127.0.0.1:${owner}`);
   });
 
   it('moves a slot while requests run: ASK, then MOVED, and no request fails', async () => {

@@ -157,8 +157,10 @@ export function parseInfo(text: string): Map<string, string> {
 
 export class LocalCluster {
   readonly nodes: ClusterNode[] = [];
+  /** Watchdogs of killed nodes that were restarted (stopped with the rest). */
+  readonly #retired: ChildProcess[] = [];
   readonly #dir: string;
-  #stopped = false;
+  #stopping: Promise<void> | undefined;
   readonly #onExit = () => this.#killNow();
 
   private constructor(
@@ -373,20 +375,37 @@ export class LocalCluster {
     this.log(`node ${port} killed (${signal})`);
   }
 
+  /**
+   * Start a killed node again on its old port and directory. Its
+   * `nodes.conf` remembers the cluster, so it rejoins — as a replica of
+   * whoever took its slots over.
+   */
+  async restart(port: number): Promise<void> {
+    const index = this.nodes.findIndex((n) => n.port === port);
+    const node = this.nodes[index];
+    if (!node?.dead) throw new Error(`cluster: ${port} is not a killed node of ours`);
+    this.#retired.push(node.watchdog);
+    this.nodes.splice(index, 1);
+    await this.#startNode(port);
+  }
+
   /** Stop every node we started and remove the temporary folder. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     process.removeListener('exit', this.#onExit);
+    for (const node of this.nodes) node.dead = true;
     await Promise.all(
-      this.nodes.map(async (node) => {
+      [...this.nodes.map((n) => n.watchdog), ...this.#retired].map(async (watchdog) => {
         const exited =
-          node.watchdog.exitCode === null && node.watchdog.signalCode === null
-            ? once(node.watchdog, 'exit')
+          watchdog.exitCode === null && watchdog.signalCode === null
+            ? once(watchdog, 'exit')
             : Promise.resolve();
-        node.watchdog.stdin?.end();
+        watchdog.stdin?.end();
         await exited;
-        node.dead = true;
       }),
     );
     rmSync(this.#dir, { recursive: true, force: true });
@@ -454,14 +473,18 @@ function flag(args: string[], name: string): string | undefined {
 
 /** Stop `cluster` on Ctrl-C / SIGTERM / SIGHUP, then exit. */
 export function stopOnSignals(cluster: LocalCluster, before?: () => Promise<void> | void): void {
+  let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
+    // npm forwards a second signal right after Ctrl-C: finish the first stop.
+    if (stopping) return;
+    stopping = true;
     process.stderr.write(`\n${signal}: stopping the cluster\n`);
     Promise.resolve(before?.())
       .catch(() => {})
       .then(() => cluster.stop())
       .finally(() => process.exit(130));
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, handler);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, handler);
 }
 
 async function main(args: string[]): Promise<void> {
