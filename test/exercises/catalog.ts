@@ -13,6 +13,9 @@
  *            the runner shows the real exchange beside your prediction.
  * - quiz:    short answers about what no code shows on its own.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A function body in a workspace file: a `// #region` of it. */
 export interface Target {
@@ -805,6 +808,34 @@ export const STEPS: readonly Step[] = [
     },
   },
 ];
+
+/**
+ * Follow code that moved. A target names the file its region lived in when
+ * the step was written; if `src/` has since moved that region to another
+ * file (and only one file has a region of that name), the step follows it.
+ */
+function followMoves(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts')) files.push(rel);
+    }
+  };
+  walk('src');
+  const texts = new Map(files.map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]));
+  const has = (file: string, region: string) =>
+    new RegExp(`^[ \\t]*// #region ${region}[ \\t]*$`, 'm').test(texts.get(file) ?? '');
+  for (const step of STEPS) {
+    const target = step.target;
+    if (!target?.file.startsWith('src/') || has(target.file, target.region)) continue;
+    const found = files.filter((f) => has(f, target.region));
+    if (found.length === 1) target.file = found[0]!;
+  }
+}
+followMoves();
 
 /** Look a step up by name or by its number in `list` (1-based). */
 export function findStep(nameOrNumber: string): Step | undefined {

@@ -17,13 +17,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AssertionError, type Check, show, takeRegistry } from '../kit.js';
-import type {
-  AnswerRow,
-  CaughtError,
-  CheckFailure,
-  ChildMessage,
-  Job,
-  StepRun,
+import {
+  type AnswerRow,
+  type CaughtError,
+  type CheckFailure,
+  type ChildMessage,
+  type Job,
+  STUCK,
+  type StepRun,
 } from './protocol.js';
 
 // Loaded now, while the runner waits for the learner to save: every step
@@ -168,14 +169,55 @@ session.post('Debugger.enable', () =>
 );
 `;
 
+/**
+ * A watchdog thread for the time limit. The runner will kill this process
+ * when a step outlives its limit; a moment before that, the watchdog
+ * pauses the main thread with the debugger and writes down where it is —
+ * the line of the learner's loop — on stderr, where the runner finds it.
+ */
+const WATCHDOG = `
+const { parentPort } = require('node:worker_threads');
+const inspector = require('node:inspector');
+const fs = require('node:fs');
+const session = new inspector.Session();
+session.connectToMainThread();
+let timer;
+parentPort.on('message', (after) => {
+  clearTimeout(timer);
+  if (after > 0) timer = setTimeout(pause, after);
+});
+function pause() {
+  session.once('Debugger.paused', ({ params }) => {
+    const top = params.callFrames[0];
+    const done = (stack) => {
+      fs.writeSync(2, '\\n${STUCK}' + JSON.stringify(stack) + '\\n');
+      session.post('Debugger.resume');
+    };
+    if (!top) return done('');
+    session.post('Debugger.evaluateOnCallFrame',
+      { callFrameId: top.callFrameId, expression: 'new Error().stack' },
+      (err, res) => done(err ? '' : String(res && res.result && res.result.value || '')));
+  });
+  session.post('Debugger.enable', () => session.post('Debugger.pause'));
+}
+`;
+
 async function runJob(job: Job): Promise<void> {
   if (job.workspace) process.env[WORKSPACE_ENV] = job.workspace;
   else delete process.env[WORKSPACE_ENV];
-  for (const file of job.files) {
-    await send({ type: 'check', file, check: '(loading the step)' });
-    const run = await runFile(file, job);
-    await send({ type: 'step', run });
-    if (run.failure && job.stopAtFailure) break;
+  const watchdog = job.limit ? new Worker(WATCHDOG, { eval: true }) : undefined;
+  watchdog?.unref();
+  try {
+    for (const file of job.files) {
+      watchdog?.postMessage(Math.max(job.limit! - 1500, job.limit! * 0.8));
+      await send({ type: 'check', file, check: '(loading the step)' });
+      const run = await runFile(file, job);
+      await send({ type: 'step', run });
+      if (run.failure && job.stopAtFailure) break;
+    }
+  } finally {
+    watchdog?.postMessage(0);
+    await watchdog?.terminate();
   }
 }
 

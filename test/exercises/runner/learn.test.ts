@@ -152,7 +152,10 @@ describe('npm run learn, as a learner uses it', () => {
     expect(Date.now() - started, 'it returned soon after the limit').toBeLessThan(15_000);
     expect(outcome.failing?.run.timedOut, 'reported as timed out').toBeDefined();
     expect(out.text()).toContain('did not finish — a loop that never ends?');
-    expect(out.text(), 'names the check it was in').toContain('during the check: sign ›');
+    expect(out.text(), 'names the check it was in').toMatch(/during the check:\n\s+sign ›/);
+    expect(out.text(), 'and the line of the loop').toMatch(
+      /was here when it was stopped[^\n]*\n\s+\S*cookies\.ts:\d+\s+sign/,
+    );
   }, 60_000);
 
   it('an error the port’s hardening swallows is reported, from your code, with the step it belongs to', async () => {
@@ -200,9 +203,23 @@ describe('npm run learn, as a learner uses it', () => {
     const blank = await runSteps(dir, out.print, { ...fast, only: findStep('two-places') });
     expect(blank.failing?.step.name).toBe('two-places');
     expect(out.text()).toContain('answer sheet answers/two-places.txt is still empty');
-    expect(out.text(), 'your prediction beside the real exchange').toMatch(
-      /cookie mode set-cookie\s+""\s+koa\.sess, koa\.sess\.sig\s+✗/,
+    expect(out.text(), 'nothing revealed before you predict').toMatch(
+      /cookie mode set-cookie\s+""\s+\(predict first\)\s+✗/,
     );
+    expect(out.text()).not.toContain('koa.sess, koa.sess.sig');
+    const sheet = path.join(dir, 'answers/two-places.txt');
+    fs.writeFileSync(
+      sheet,
+      fs
+        .readFileSync(sheet, 'utf8')
+        .replace('cookie mode set-cookie: ', 'cookie mode set-cookie: koa.sess'),
+    );
+    const guessed = capture();
+    await runSteps(dir, guessed.print, { ...fast, only: findStep('two-places') });
+    expect(guessed.text(), 'your prediction beside the real exchange').toMatch(
+      /cookie mode set-cookie\s+koa\.sess\s+koa\.sess, koa\.sess\.sig\s+✗/,
+    );
+    expect(guessed.text()).toContain('1 prediction is not right yet; 3 lines are still blank');
     solve(dir, 'two-places');
     const after = await runSteps(dir, capture().print, { ...fast, only: findStep('two-places') });
     expect(after.passed, 'ticked').toEqual(['two-places']);

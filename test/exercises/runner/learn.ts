@@ -392,9 +392,10 @@ function printFailure(
   let cause: Step | undefined;
   if (run.timedOut) {
     print(`   ${bold('Your code did not finish')} — a loop that never ends?`);
-    print(
-      `   It was stopped after ${(limit / 1000).toFixed(0)} s${run.timedOut.check ? `, during the check: ${run.timedOut.check}` : ''}.`,
-    );
+    print(`   It was stopped after ${(limit / 1000).toFixed(0)} s, during the check:`);
+    if (run.timedOut.check) print(`     ${run.timedOut.check}`);
+    const frames = learnerFrames(run.timedOut.stack, dir);
+    printFrames(frames, print, 'Your code was here when it was stopped, innermost first:');
     print(
       '   Look for a while/for loop whose condition never changes, or a function that calls itself.',
     );
@@ -533,12 +534,17 @@ function printTable(failure: CheckFailure, print: Print): void {
     }
     return;
   }
-  const givenWidth = Math.min(Math.max(...rows.map((r) => quote(r.given).length), 14), 34);
+  // The truth is shown only beside a prediction you have made: a blank
+  // line stays hidden, so the sheet cannot be filled in by copying.
+  const real = (row: (typeof rows)[number]) =>
+    row.given.trim() ? (row.real ?? '') : '(predict first)';
+  const givenWidth = Math.min(Math.max(...rows.map((r) => quote(r.given).length), 10), 34);
+  const realWidth = Math.min(Math.max(...rows.map((r) => real(r).length), 6), 34);
   print(dim(`     ${''.padEnd(keyWidth)}  ${'you said'.padEnd(givenWidth)}  really`));
   for (const row of rows) {
     const mark = row.ok ? green('✓') : red('✗');
     print(
-      `     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${row.real}  ${mark}`,
+      `     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${real(row).padEnd(realWidth)}  ${mark}`,
     );
   }
 }

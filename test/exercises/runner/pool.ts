@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import type { ChildMessage, Job, StepRun } from './protocol.js';
+import { type ChildMessage, type Job, STUCK, type StepRun } from './protocol.js';
 
 /** How long one job may run before it is killed (the learner's code may loop). */
 export const TIME_LIMIT_MS = Number(process.env.LEARN_TIME_LIMIT_MS) || 10_000;
@@ -89,10 +89,24 @@ export class StepProcess {
         const arm = () => {
           clearTimeout(timer);
           started = Date.now();
-          timer = setTimeout(() => {
+          timer = setTimeout(async () => {
             timedOut = true;
+            // The watchdog may still be writing down where the step is
+            // stuck: give it a moment (a busy machine is slow), then kill.
+            for (let i = 0; i < 40 && !this.#stderr.includes(STUCK); i++) {
+              await new Promise((r) => setTimeout(r, 50));
+            }
             this.child.kill('SIGKILL');
             const stuck = this.#current;
+            const mark = this.#stderr.lastIndexOf(STUCK);
+            let stack: string | undefined;
+            if (mark !== -1) {
+              try {
+                stack = JSON.parse(this.#stderr.slice(mark + STUCK.length).split('\n')[0]!);
+              } catch {
+                // Cut short: no location, only the message.
+              }
+            }
             resolve([
               ...this.#finished,
               {
@@ -100,7 +114,7 @@ export class StepProcess {
                 passed: 0,
                 total: 0,
                 skipped: 0,
-                timedOut: { check: stuck?.check, ms: Date.now() - started },
+                timedOut: { check: stuck?.check, ms: Date.now() - started, stack },
               },
             ]);
           }, limit);
@@ -120,7 +134,7 @@ export class StepProcess {
           reject(err);
         };
         arm();
-        this.child.send(job);
+        this.child.send({ ...job, limit });
       });
     } finally {
       if (!keep || timedOut) this.kill();

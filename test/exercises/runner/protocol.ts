@@ -1,5 +1,8 @@
 /** What the runner and its child processes (runner/child.ts) say to each other. */
 
+/** Marks the line on a child's stderr that says where a stuck step was. */
+export const STUCK = '@@learn-stuck ';
+
 /** Run these step files against this workspace (`undefined`: against `src/`). */
 export interface Job {
   workspace: string | undefined;
@@ -9,6 +12,8 @@ export interface Job {
   explain?: boolean;
   /** Do not start the next file once one has failed. */
   stopAtFailure?: boolean;
+  /** The time limit per step file (ms); the child notes where it was just before. */
+  limit?: number;
   /**
    * Set when one process runs several jobs: the step files (and the
    * exercise modules they import) are loaded afresh under this tag.
@@ -64,8 +69,11 @@ export interface StepRun {
   total: number;
   skipped: number;
   failure?: CheckFailure;
-  /** The child was killed at the time limit while running `check`. */
-  timedOut?: { check: string | undefined; ms: number };
+  /**
+   * The child was killed at the time limit while running `check`; `stack`
+   * is where its main thread was just before (when the watchdog got it).
+   */
+  timedOut?: { check: string | undefined; ms: number; stack?: string };
 }
 
 export type ChildMessage =

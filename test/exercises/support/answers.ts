@@ -74,10 +74,15 @@ function judge(step: string, rows: Row[], kind: 'prediction' | 'answer'): void {
   const wrong = rows.filter((row) => !row.ok).length;
   if (!wrong) return;
   const sheet = `answers/${step}.txt`;
+  const notRight = wrong - empty;
+  const parts = [
+    notRight ? `${notRight} ${notRight === 1 ? `${kind} is` : `${kind}s are`} not right yet` : '',
+    empty ? `${empty} ${empty === 1 ? 'line is' : 'lines are'} still blank` : '',
+  ].filter(Boolean);
   const message =
     empty === rows.length
       ? `Your answer sheet ${sheet} is still empty: write each ${kind} after its colon.`
-      : `${wrong} of ${rows.length} ${kind}s in ${sheet} ${wrong === 1 ? 'is' : 'are'} not right yet.`;
+      : `In ${sheet}, ${parts.join('; ')}.`;
   throw new AnswerError(message, rows);
 }
 
