@@ -20,24 +20,11 @@
  * Read with: chapters/08-memory-store.md and chapters/run-it-yourself.md
  */
 import Koa from 'koa';
-import { createSession, type SessionOptions } from '../src/index.js';
+import type { SessionOptions } from '../src/index.js';
 import { MemoryStore } from '../src/stores/index.js';
-import {
-  banner,
-  flag,
-  growRoute,
-  inspector,
-  isMain,
-  listen,
-  listenPort,
-  logoutRoute,
-  observer,
-  observeStore,
-  type StoredRecord,
-  servedBy,
-  storeErrors,
-  traceRequested,
-} from './shared.js';
+import { banner, flag, isMain, listen, listenPort, serverUrl } from './cli.js';
+import type { StoredRecord } from './inspector.js';
+import { mountDemo } from './stack.js';
 
 export interface MemoryPlaygroundOptions {
   /** `true`: no store, the article's cookie session. Default: a MemoryStore. */
@@ -53,16 +40,15 @@ export interface MemoryPlaygroundOptions {
 // #region createApp
 /**
  * Build the app without listening, so tests can drive it with supertest.
- * The middleware order is the article's, with the playground's helpers
- * around it: observer (trace) → store errors → session → inspector →
- * logout → the article's handler.
+ * The article's options and handler; the playground's stack (trace, lab,
+ * inspector, helper routes) is mounted around them by `mountDemo`.
  */
 export function createApp(options: MemoryPlaygroundOptions = {}) {
   const app = new Koa();
   const cookieMode = options.cookieMode ?? false;
   const store = cookieMode ? undefined : (options.store ?? new MemoryStore());
 
-  // The article's options, unchanged.
+  // The article's options, unchanged (plus the store in store mode).
   const CONFIG: SessionOptions = {
     key: 'koa:sess',
     maxAge: 4000,
@@ -73,19 +59,23 @@ export function createApp(options: MemoryPlaygroundOptions = {}) {
     rolling: true,
     renew: false,
   };
-  if (store) CONFIG.store = observeStore(store, 'memory store');
+  if (store) CONFIG.store = store;
   app.keys = ['key'];
 
-  const cookie = { key: 'koa:sess', signed: true };
-  app.use(servedBy());
-  app.use(observer(cookie, { trace: options.trace ?? traceRequested(), log: options.log }));
-  app.use(storeErrors(options.log));
-  app.use(createSession(CONFIG, app));
-  app.use(inspector(cookie, store ? async (id) => lookup(store, id) : undefined));
-  app.use(logoutRoute());
-  app.use(growRoute());
-  // Store mode only: every live record this process holds — what a second
-  // process would not see (chapters/08-memory-store.md#one-process-only).
+  const lab = mountDemo(app, {
+    name: cookieMode ? 'memory --cookie' : 'memory',
+    title: cookieMode
+      ? 'Article demo 1: a cookie session (no store)'
+      : 'Article demo 1 with a MemoryStore',
+    options: CONFIG,
+    storeLabel: 'memory store',
+    lookup: store ? async (id) => lookup(store, id) : undefined,
+    counts: '1 views, 2 views, 3 views…',
+    trace: options.trace,
+    log: options.log,
+  });
+  // Store mode only: every live record this process holds — what a
+  // second process would not see (chapters/08-memory-store.md).
   if (store) {
     app.use(async (ctx, next) => {
       if (ctx.path !== '/__store') return next();
@@ -104,7 +94,7 @@ export function createApp(options: MemoryPlaygroundOptions = {}) {
   });
   // #endregion handler
 
-  return { app, store };
+  return { app, store, lab };
 }
 // #endregion createApp
 
@@ -120,21 +110,21 @@ function lookup(store: MemoryStore, id: string): StoredRecord {
 async function main(): Promise<void> {
   const cookieMode = flag('cookie') !== undefined;
   const { app } = createApp({ cookieMode });
-  const port = listenPort();
-  const server = await listen(app, port);
-  const address = server.address();
-  const url = `http://localhost:${typeof address === 'object' && address ? address.port : port}`;
+  const server = await listen(app, listenPort(), 'playground:memory');
+  const url = serverUrl(server);
   banner(
     cookieMode
       ? 'Article demo 1: cookie session (no store), maxAge 4000, rolling'
-      : 'Article demo 1 with a MemoryStore: the cookie holds an id, the data stays in this process',
+      : 'Article demo 1 with a MemoryStore: the cookie holds an id, ' +
+          'the data stays in this process',
     url,
     [
-      'Sessions live 4 s after the last request (maxAge: 4000, rolling: true):',
+      'Sessions live 4 s after the last request (maxAge: 4000, rolling):',
       'wait 5 s between two requests and the count starts again at 1.',
       cookieMode
         ? 'The session itself is in the cookie: see "decoded" in /__session.'
-        : `Restart the server and every session is gone: memory is per process (${url}/__store lists them).`,
+        : 'Restart the server and every session is gone: memory is per ' +
+          `process (${url}/__store lists this process's records).`,
     ],
   );
 }

@@ -31,27 +31,22 @@
  */
 import Koa from 'koa';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createSession, type MaxAge, type SessionOptions } from '../src/index.js';
+import type { MaxAge, SessionOptions } from '../src/index.js';
 import { MysqlStore } from '../src/stores/index.js';
 import {
   banner,
   describeError,
   fail,
-  growRoute,
-  inspector,
   isMain,
   listen,
   listenPort,
-  logoutRoute,
   MYSQL_URL,
-  observer,
-  observeStore,
+  maxAgeFlag,
   redact,
-  type StoredRecord,
-  servedBy,
-  storeErrors,
-  traceRequested,
-} from './shared.js';
+  serverUrl,
+} from './cli.js';
+import type { StoredRecord } from './inspector.js';
+import { mountDemo } from './stack.js';
 
 export interface MysqlPlaygroundOptions {
   /** The store (yours: the playground never closes it). */
@@ -69,21 +64,20 @@ export function createApp(options: MysqlPlaygroundOptions) {
   const { store } = options;
 
   // The article's options, with our store in place of koa-mysql-session.
-  const CONFIG: SessionOptions = {
-    key: 'USER_SID',
-    store: observeStore(store, `mysql (${store.table})`),
-  };
+  const CONFIG: SessionOptions = { key: 'USER_SID', store };
   if (options.maxAge !== undefined) CONFIG.maxAge = options.maxAge;
   app.keys = ['some secret hurr'];
 
-  const cookie = { key: 'USER_SID', signed: true };
-  app.use(servedBy());
-  app.use(observer(cookie, { trace: options.trace ?? traceRequested(), log: options.log }));
-  app.use(storeErrors(options.log));
-  app.use(createSession(CONFIG, app));
-  app.use(inspector(cookie, (id) => lookup(store, id)));
-  app.use(logoutRoute());
-  app.use(growRoute());
+  const lab = mountDemo(app, {
+    name: 'mysql',
+    title: 'Article demo 3: MysqlStore',
+    options: CONFIG,
+    storeLabel: `mysql (${store.table})`,
+    lookup: (id) => lookup(store, id),
+    counts: '1 views, 2 views, 3 views…',
+    trace: options.trace,
+    log: options.log,
+  });
 
   // #region handler
   // The article's handler, trailing next() included.
@@ -96,7 +90,7 @@ export function createApp(options: MysqlPlaygroundOptions) {
   });
   // #endregion handler
 
-  return { app, store };
+  return { app, store, lab };
 }
 // #endregion createApp
 
@@ -110,7 +104,9 @@ async function lookup(store: MysqlStore, id: string): Promise<StoredRecord> {
   const left = row ? Number(row.expires) - Date.now() : 0;
   return {
     where: `row in ${store.table}`,
-    record: row ? { id: row.id, expires: Number(row.expires), data: row.data } : null,
+    record: row
+      ? { id: row.id, expires: Number(row.expires), data: row.data }
+      : null,
     ttlMs: row && left > 0 ? left : null,
   };
 }
@@ -133,7 +129,9 @@ export async function openStore(url: string): Promise<MysqlStore> {
   try {
     store = new MysqlStore({ uri: url, connectTimeout: 3000 });
   } catch (error) {
-    throw new Error(`MYSQL_URL ${redact(url)} is not usable: ${describeError(error)}`);
+    throw new Error(
+      `MYSQL_URL ${redact(url)} is not usable: ${describeError(error)}`,
+    );
   }
   try {
     await store.ready();
@@ -154,16 +152,21 @@ export async function openStore(url: string): Promise<MysqlStore> {
 // #endregion openStore
 
 async function main(): Promise<void> {
-  const store = await openStore(MYSQL_URL).catch((error: Error) => fail(error.message));
-  const { app } = createApp({ store });
-  const server = await listen(app, listenPort());
-  const address = server.address();
-  const url = `http://localhost:${typeof address === 'object' && address ? address.port : listenPort()}`;
-  banner(`Article demo 3: koa-session + MysqlStore on ${redact(MYSQL_URL)}`, url, [
-    `Rows go to the ${store.table} table; look at them with:`,
-    `  mariadb -h127.0.0.1 -uroot test -e 'SELECT * FROM ${store.table}'`,
-    '/logout deletes the row; expired rows are swept every 15 minutes.',
-  ]);
+  const store = await openStore(MYSQL_URL).catch((error: Error) =>
+    fail(error.message),
+  );
+  const { app } = createApp({ store, maxAge: maxAgeFlag() });
+  const server = await listen(app, listenPort(), 'playground:mysql');
+  const url = serverUrl(server);
+  banner(
+    `Article demo 3: koa-session + MysqlStore on ${redact(MYSQL_URL)}`,
+    url,
+    [
+      `Rows go to the ${store.table} table; look at them with:`,
+      `  mariadb -h127.0.0.1 -uroot test -e 'SELECT * FROM ${store.table}'`,
+      '/logout deletes the row; expired rows are swept every 15 minutes.',
+    ],
+  );
 }
 
 if (isMain(import.meta.url)) await main();

@@ -22,33 +22,23 @@
 import { Redis } from 'ioredis';
 import Koa from 'koa';
 import redisStore from 'koa-redis';
-import {
-  createSession,
-  type MaxAge,
-  type SessionOptions,
-  type SessionStore,
-} from '../src/index.js';
+import type { MaxAge, SessionOptions, SessionStore } from '../src/index.js';
 import { RedisStore } from '../src/stores/index.js';
 import {
   banner,
   describeError,
   fail,
   flag,
-  growRoute,
-  inspector,
   isMain,
   listen,
   listenPort,
-  logoutRoute,
-  observer,
-  observeStore,
+  maxAgeFlag,
   REDIS_URL,
   redact,
-  type StoredRecord,
-  servedBy,
-  storeErrors,
-  traceRequested,
-} from './shared.js';
+  serverUrl,
+} from './cli.js';
+import type { StoredRecord } from './inspector.js';
+import { mountDemo } from './stack.js';
 
 export interface RedisPlaygroundOptions {
   /** The ioredis client (yours: the playground never closes it). */
@@ -69,36 +59,28 @@ export function createApp(options: RedisPlaygroundOptions) {
   const app = new Koa();
   const { client } = options;
   const kind = options.store ?? 'koa-redis';
-  const store: SessionStore = kind === 'ours' ? new RedisStore({ client }) : redisStore({ client });
+  const store: SessionStore =
+    kind === 'ours' ? new RedisStore({ client }) : redisStore({ client });
 
   // The article's options.
   const CONFIG: SessionOptions = {
     key: 'session',
     prefix: options.idPrefix ?? 'session',
-    store: observeStore(store, kind === 'ours' ? 'redis (RedisStore)' : 'redis (koa-redis)'),
+    store,
   };
   if (options.maxAge !== undefined) CONFIG.maxAge = options.maxAge;
   app.keys = ['key', 'keys'];
 
-  const cookie = { key: 'session', signed: true };
-  app.use(servedBy());
-  app.use(observer(cookie, { trace: options.trace ?? traceRequested(), log: options.log }));
-  app.use(storeErrors(options.log));
-  app.use(createSession(CONFIG, app));
-  app.use(inspector(cookie, (id) => lookup(client, id, kind)));
-  app.use(logoutRoute());
-  app.use(growRoute());
-
-  // #region fixed
-  // The corrected counter, beside the original: increment the number we
-  // read, store it, and show the new value.
-  app.use(async (ctx, next) => {
-    if (ctx.path !== '/fixed') return next();
-    const n = ((ctx.session!.views as number) || 0) + 1;
-    ctx.session!.views = n;
-    ctx.body = `${n} views`;
+  const lab = mountDemo(app, {
+    name: 'redis',
+    title: `Article demo 2: ${kind === 'ours' ? 'our RedisStore' : 'koa-redis'}`,
+    options: CONFIG,
+    storeLabel: kind === 'ours' ? 'redis (RedisStore)' : 'redis (koa-redis)',
+    lookup: (id) => lookup(client, id, kind),
+    counts: "0 views, 0 views, 1 views… (the article's views++ quirk)",
+    trace: options.trace,
+    log: options.log,
   });
-  // #endregion fixed
 
   // #region handler
   // The article's handler, quirk included (see the top of this file):
@@ -112,12 +94,16 @@ export function createApp(options: RedisPlaygroundOptions) {
   });
   // #endregion handler
 
-  return { app, store };
+  return { app, store, lab };
 }
 // #endregion createApp
 
 /** The inspector's view of the Redis key: raw JSON text and PTTL (no prefix: the key is the id). */
-async function lookup(client: Redis, id: string, kind: string): Promise<StoredRecord> {
+async function lookup(
+  client: Redis,
+  id: string,
+  kind: string,
+): Promise<StoredRecord> {
   const [text, pttl] = await Promise.all([client.get(id), client.pttl(id)]);
   return {
     where: `redis key ${JSON.stringify(id)} (written by ${kind})`,
@@ -161,7 +147,9 @@ export async function connectRedis(
     }
     if (down) return;
     down = true;
-    log(`✗ lost Redis at ${redact(url)} (${describeError(error)}); reconnecting…`);
+    log(
+      `✗ lost Redis at ${redact(url)} (${describeError(error)}); reconnecting…`,
+    );
   });
   client.on('ready', () => {
     if (!down) return;
@@ -185,23 +173,18 @@ export async function connectRedis(
 async function main(): Promise<void> {
   const storeFlag = flag('store') ?? 'koa-redis';
   if (storeFlag !== 'ours' && storeFlag !== 'koa-redis') {
-    fail(`--store must be koa-redis (the article's) or ours, got ${JSON.stringify(storeFlag)}`);
+    fail(
+      `--store must be koa-redis (the article's) or ours, got ${JSON.stringify(storeFlag)}`,
+    );
   }
   const kind = storeFlag;
-  const maxAgeFlag = flag('max-age');
-  const maxAge =
-    maxAgeFlag === undefined
-      ? undefined
-      : maxAgeFlag === 'session'
-        ? 'session'
-        : Number(maxAgeFlag);
-  if (typeof maxAge === 'number' && !(maxAge > 0))
-    fail(`--max-age must be 'session' or a positive number of ms`);
-  const client = await connectRedis(REDIS_URL).catch((error: Error) => fail(error.message));
+  const maxAge = maxAgeFlag();
+  const client = await connectRedis(REDIS_URL).catch((error: Error) =>
+    fail(error.message),
+  );
   const { app } = createApp({ client, store: kind, maxAge });
-  const server = await listen(app, listenPort());
-  const address = server.address();
-  const url = `http://localhost:${typeof address === 'object' && address ? address.port : listenPort()}`;
+  const server = await listen(app, listenPort(), 'playground:redis');
+  const url = serverUrl(server);
   banner(
     `Article demo 2: koa-session + ${kind === 'ours' ? 'our RedisStore' : 'koa-redis'} on ${redact(REDIS_URL)}`,
     url,

@@ -20,13 +20,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { describeError, fail, isMain, listenPort, REDIS_URL } from './cli.js';
 import { connectRedis } from './redis.js';
-import { describeError, fail, isMain, listenPort, REDIS_URL } from './shared.js';
 
 /** One of the three set-ups the demo compares. */
 export type Scenario = 'redis' | 'memory' | 'cookie';
 
-const SETUPS: Record<Scenario, { file: string; args: string[]; path: string; title: string }> = {
+const SETUPS: Record<
+  Scenario,
+  { file: string; args: string[]; path: string; title: string }
+> = {
   redis: {
     file: 'redis.ts',
     args: [],
@@ -43,7 +46,8 @@ const SETUPS: Record<Scenario, { file: string; args: string[]; path: string; tit
     file: 'memory.ts',
     args: ['--cookie'],
     path: '/',
-    title: 'two processes, cookie sessions, no store (memory playground --cookie)',
+    title:
+      'two processes, cookie sessions, no store (memory playground --cookie)',
   },
 };
 
@@ -70,7 +74,13 @@ export async function startServer(
 ): Promise<ChildProcess> {
   const script = fileURLToPath(new URL(file, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: { ...process.env, TRACE: '0', ...env, PORT: String(port), PLAYGROUND_QUIET: '1' },
+    env: {
+      ...process.env,
+      TRACE: '0',
+      ...env,
+      PORT: String(port),
+      PLAYGROUND_QUIET: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -84,7 +94,9 @@ export async function startServer(
       output += chunk;
       if (output.includes('ready ')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(output.trim() || `exited with code ${code}`)));
+    child.once('exit', (code) =>
+      reject(new Error(output.trim() || `exited with code ${code}`)),
+    );
   });
   return child;
 }
@@ -125,12 +137,17 @@ function cookieHeader(jar: Map<string, string>): string {
  * `requests` requests alternating between them with one cookie jar (one
  * "user"), log out at the end (so no record is left behind), stop both.
  */
-export async function walk(scenario: Scenario, basePort: number, requests = 6): Promise<Step[]> {
+export async function walk(
+  scenario: Scenario,
+  basePort: number,
+  requests = 6,
+): Promise<Step[]> {
   const setup = SETUPS[scenario];
   const ports = [basePort, basePort + 1];
   const servers: ChildProcess[] = [];
   try {
-    for (const port of ports) servers.push(await startServer(setup.file, port, setup.args));
+    for (const port of ports)
+      servers.push(await startServer(setup.file, port, setup.args));
     const jar = new Map<string, string>();
     const steps: Step[] = [];
     for (let i = 0; i < requests; i++) {
@@ -147,7 +164,9 @@ export async function walk(scenario: Scenario, basePort: number, requests = 6): 
         cookieChanged,
       });
     }
-    await fetch(`http://127.0.0.1:${ports[0]}/logout`, { headers: { cookie: cookieHeader(jar) } });
+    await fetch(`http://127.0.0.1:${ports[0]}/logout`, {
+      headers: { cookie: cookieHeader(jar) },
+    });
     return steps;
   } finally {
     await Promise.all(servers.map(stop));
@@ -157,7 +176,9 @@ export async function walk(scenario: Scenario, basePort: number, requests = 6): 
 
 async function main(): Promise<void> {
   const basePort = listenPort();
-  const client = await connectRedis(REDIS_URL).catch((error: Error) => fail(error.message));
+  const client = await connectRedis(REDIS_URL).catch((error: Error) =>
+    fail(error.message),
+  );
   client.disconnect();
   const verdicts: string[] = [];
   for (const scenario of ['redis', 'memory', 'cookie'] as const) {

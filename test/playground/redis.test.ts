@@ -103,7 +103,7 @@ describe.runIf(hasRedis)('redis playground', () => {
     expect(body.store.ttlMs).toBeGreaterThan(86_400_000);
   });
 
-  it("maxAge: 'session' with koa-redis: 503 with Redis's own error (the article's store cannot do it)", async () => {
+  it("maxAge: 'session' with koa-redis: a 500 saying what Redis said, not 'unavailable' (Redis is up; it refused the command)", async () => {
     const lines: string[] = [];
     const app = createApp({
       client,
@@ -113,12 +113,13 @@ describe.runIf(hasRedis)('redis playground', () => {
       log: (t) => lines.push(t),
     }).app;
     const res = await request(app.callback()).get('/fixed');
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(500);
+    expect(res.headers['retry-after']).toBeUndefined();
     expect(res.text).toBe(
-      'Session store unavailable: redis (koa-redis) set failed: ERR value is not an integer or out of range\n',
+      'Session store error: redis (koa-redis) refused set: ERR value is not an integer or out of range\n',
     );
     expect(lines).toEqual([
-      '✗ GET /fixed: redis (koa-redis) set failed: ERR value is not an integer or out of range',
+      '✗ GET /fixed: redis (koa-redis) refused set: ERR value is not an integer or out of range',
     ]);
   });
 

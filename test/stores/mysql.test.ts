@@ -11,7 +11,7 @@ import Koa from 'koa';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observeStore, storeErrors } from '../../playground/shared.js';
+import { observeStore, storeErrors } from '../../playground/observe.js';
 import { createSession } from '../../src/index.js';
 import { DEFAULT_TABLE, MysqlStore } from '../../src/stores/index.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';

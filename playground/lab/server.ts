@@ -1,0 +1,431 @@
+/**
+ * The Session Lab's server side: `GET /__lab` serves the page, and
+ * `GET /__lab/events` streams one card per finished request to it with
+ * Server-Sent Events.
+ *
+ * A card is what the observer recorded (playground/observe.ts) — the
+ * port's own trace events and the store calls, verbatim and in order —
+ * plus the request line, the cookies as they arrived, the `Set-Cookie`
+ * headers that left, and the store's record for every id the store was
+ * asked about, read back right after the request. This file decides
+ * nothing about a session: it imports no code from src/, only types.
+ *
+ * Three routes change the browser's cookie jar for the experiments the
+ * page cannot do itself (the session cookie is httpOnly, so page script
+ * cannot read or write it): `POST /__lab/jar/tamper`, `…/drop-signature`
+ * and `…/replay` answer with a `Set-Cookie` and change nothing else.
+ *
+ * Read with: chapters/run-it-yourself.md#the-session-lab
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import type { Context, Middleware } from 'koa';
+import type { MaxAge } from '../../src/index.js';
+import type { StoredRecord } from '../inspector.js';
+import {
+  type CookieSettings,
+  type Observation,
+  type RequestListener,
+  type RequestRecord,
+  responseCookies,
+} from '../observe.js';
+
+/** What the lab is told about the demo it runs in. */
+export interface LabConfig {
+  name: string;
+  title: string;
+  cookie: CookieSettings;
+  mode: 'cookie' | 'store';
+  storeLabel?: string;
+  maxAge: MaxAge | undefined;
+  rolling?: boolean;
+  /** What the article's handler on `/` prints, in a few words. */
+  counts: string;
+  lookup?: (id: string) => Promise<StoredRecord>;
+}
+
+/** A cookie as it arrived or as a `Set-Cookie` sent it. */
+export interface CookieSeen {
+  name: string;
+  value: string;
+  /** `name=value` in bytes: what browsers hold against 4096. */
+  bytes: number;
+  /** Everything after the value (`; path=/; expires=…; httponly`). */
+  attributes: string;
+}
+
+/** The store's record for one id, read right after the request. */
+export interface RecordSeen {
+  key: string;
+  where: string;
+  /** As the store holds it, or `null` when there is none. */
+  raw: unknown;
+  /** Milliseconds the store will still keep it, when it says. */
+  ttlMs: number | null;
+  /** When it was read, ms since the epoch: `ttlMs` counts from here. */
+  readAt: number;
+  error?: string;
+}
+
+/** One finished request, as the page draws it. */
+export interface RequestCard {
+  kind: 'request';
+  id: number;
+  /** When the request started, ms since the epoch. */
+  at: number;
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  /** The response body when it is short text (`3 views`). */
+  body: string | null;
+  /** `pid 1234`: which process answered. */
+  servedBy: string;
+  /** The user agent's first word, e.g. `curl/8.5.0`; `lab` for the page. */
+  client: string;
+  /** The session cookie and its `.sig` as they arrived. */
+  cookie: CookieSeen | null;
+  signature: CookieSeen | null;
+  /** The port's trace events and the store calls, verbatim, in order. */
+  steps: Observation[];
+  /** The `Set-Cookie` headers of the response. */
+  setCookies: CookieSeen[];
+  /** The store's record for each id the store was asked about. */
+  records: RecordSeen[];
+}
+
+/** A change the lab made to the browser's cookie jar. */
+export interface JarCard {
+  kind: 'jar';
+  id: number;
+  at: number;
+  action: 'tamper' | 'drop-signature' | 'replay';
+  /** What was done, in one sentence. */
+  text: string;
+  setCookies: CookieSeen[];
+}
+
+export type LabCard = RequestCard | JarCard;
+
+/** What the page receives first: the demo, and the cards so far. */
+export interface LabHello {
+  name: string;
+  title: string;
+  cookie: CookieSettings;
+  mode: 'cookie' | 'store';
+  storeLabel: string | null;
+  maxAge: MaxAge | null;
+  rolling: boolean;
+  counts: string;
+  bookUrl: string;
+  pid: number;
+  cards: LabCard[];
+}
+
+export interface Lab {
+  /** Give to the observer: turns each finished request into a card. */
+  listener: RequestListener;
+  /** `/__lab` and everything under it. */
+  routes: Middleware;
+  /** Send a card to every open page (tests feed synthetic ones). */
+  publish(card: LabCard): void;
+  /** The cards kept for pages that connect later. */
+  readonly cards: readonly LabCard[];
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const KEEP = 50;
+
+/** The book the step links point to: `npm start` serves it here. */
+const BOOK_URL = process.env.BOOK_URL || 'http://localhost:5173';
+
+export function createLab(config: LabConfig): Lab {
+  const pages = new Set<ServerResponse>();
+  const cards: LabCard[] = [];
+  let nextId = 1;
+  // The cookie pair a browser held before its current one, keyed by the
+  // current value ('' when it holds none): what "Replay old cookie" puts
+  // back.
+  const previous = new Map<string, { value: string; sig: string | null }>();
+
+  function publish(card: LabCard): void {
+    cards.push(card);
+    if (cards.length > KEEP) cards.shift();
+    if (pages.size === 0) return;
+    const text = `event: card\ndata: ${JSON.stringify(card)}\n\n`;
+    for (const page of pages) page.write(text);
+  }
+
+  const listener: RequestListener = (ctx, record, ms) => {
+    if (ctx.path.startsWith('/__lab')) return;
+    const at = Date.now() - ms;
+    const setCookies = responseCookies(ctx).map(parseSetCookie);
+    rememberPrevious(record, setCookies);
+    const card: RequestCard = {
+      kind: 'request',
+      id: nextId++,
+      at,
+      method: ctx.method,
+      url: ctx.originalUrl,
+      status: ctx.status,
+      ms,
+      body: shortBody(ctx.body),
+      servedBy: String(ctx.response.get('X-Served-By') || `pid ${process.pid}`),
+      client: ctx.get('x-lab')
+        ? 'lab'
+        : ctx.get('user-agent').split(' ')[0] || 'unknown client',
+      cookie: seen(config.cookie.key, record.rawCookie),
+      signature: seen(`${config.cookie.key}.sig`, record.rawSignature),
+      steps: record.steps,
+      setCookies,
+      records: [],
+    };
+    // The store is read back only while a lab page is open: a server
+    // nobody watches pays nothing for the lab.
+    if (pages.size === 0) return publish(card);
+    void readRecords(record.steps).then((records) => {
+      card.records = records;
+      publish(card);
+    });
+  };
+
+  function rememberPrevious(record: RequestRecord, sent: CookieSeen[]): void {
+    const name = config.cookie.key;
+    const next = sent.find((c) => c.name === name);
+    const before = record.rawCookie;
+    if (!next || before === undefined || next.value === before) return;
+    previous.set(next.value, {
+      value: before,
+      sig: record.rawSignature ?? null,
+    });
+    if (previous.size > 500) {
+      previous.delete(previous.keys().next().value as string);
+    }
+  }
+
+  async function readRecords(steps: Observation[]): Promise<RecordSeen[]> {
+    const lookup = config.lookup;
+    if (!lookup) return [];
+    const keys = [
+      ...new Set(steps.flatMap((s) => (s.kind === 'store' ? [s.key] : []))),
+    ];
+    return Promise.all(
+      keys.map(async (key): Promise<RecordSeen> => {
+        try {
+          const found = await lookup(key);
+          return {
+            key,
+            where: found.where,
+            raw: found.record,
+            ttlMs: found.ttlMs,
+            readAt: Date.now(),
+          };
+        } catch (error) {
+          return {
+            key,
+            where: '',
+            raw: null,
+            ttlMs: null,
+            readAt: Date.now(),
+            error: String(error),
+          };
+        }
+      }),
+    );
+  }
+
+  const routes: Middleware = async (ctx, next) => {
+    if (!ctx.path.startsWith('/__lab')) return next();
+    switch (ctx.path) {
+      case '/__lab':
+      case '/__lab/':
+        return asset(ctx, 'page.html', 'text/html; charset=utf-8');
+      case '/__lab/lab.css':
+        return asset(ctx, 'lab.css', 'text/css; charset=utf-8');
+      case '/__lab/lab.js':
+        return script(ctx);
+      case '/__lab/favicon.svg':
+        return asset(ctx, 'favicon.svg', 'image/svg+xml');
+      case '/__lab/events':
+        return stream(ctx);
+      case '/__lab/jar/tamper':
+      case '/__lab/jar/drop-signature':
+      case '/__lab/jar/replay':
+        return jar(ctx);
+      default:
+        ctx.status = 404;
+        ctx.body = 'no such lab route\n';
+    }
+  };
+
+  function stream(ctx: Context): void {
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.respond = false;
+    const res = ctx.res;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    });
+    const hello: LabHello = {
+      name: config.name,
+      title: config.title,
+      cookie: config.cookie,
+      mode: config.mode,
+      storeLabel: config.storeLabel ?? null,
+      maxAge: config.maxAge ?? null,
+      rolling: config.rolling ?? false,
+      counts: config.counts,
+      bookUrl: BOOK_URL,
+      pid: process.pid,
+      cards,
+    };
+    res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`);
+    pages.add(res);
+    ctx.req.on('close', () => pages.delete(res));
+  }
+
+  // #region jar
+  /**
+   * The experiments on the browser's own cookie jar. The session cookie
+   * is httpOnly, so the page's script cannot touch it; the page asks
+   * here, and the answer's `Set-Cookie` changes the jar, exactly as the
+   * port's own `Set-Cookie` does. The new cookie has no `Expires` (it
+   * lasts until the browser closes): the next request shows what the
+   * server makes of it.
+   */
+  function jar(ctx: Context): void {
+    if (ctx.method !== 'POST' || !ctx.get('x-lab')) {
+      ctx.status = 405;
+      ctx.body = 'POST from the lab page only\n';
+      return;
+    }
+    const name = config.cookie.key;
+    const sigName = `${name}.sig`;
+    const value = ctx.cookies.get(name, { signed: false });
+    const options = { signed: false, httpOnly: true, overwrite: true };
+    const action = ctx.path.slice('/__lab/jar/'.length) as JarCard['action'];
+    let text: string;
+    if (action === 'tamper') {
+      if (!value) {
+        text = 'No session cookie to tamper with: press Change session first.';
+      } else {
+        const { changed, at, from, to } = flipOne(value);
+        ctx.cookies.set(name, changed, options);
+        text = `Flipped character ${at + 1} of ${name}: '${from}' → '${to}'. The .sig cookie is unchanged.`;
+      }
+    } else if (action === 'drop-signature') {
+      if (!config.cookie.signed) {
+        text = 'This demo does not sign its cookie: there is no .sig to drop.';
+      } else if (!ctx.cookies.get(sigName, { signed: false })) {
+        text = `There is no ${sigName} cookie in the jar to drop.`;
+      } else {
+        ctx.cookies.set(sigName, '', { ...options, expires: new Date(0) });
+        text = `Deleted ${sigName}; ${name} is still there, unsigned now.`;
+      }
+    } else {
+      const old = previous.get(value ?? '');
+      if (!old) {
+        text =
+          value === undefined
+            ? 'No earlier cookie is known for this browser yet.'
+            : 'Your cookie has not changed since it was set: there is no older one. (In store mode the id only changes on Regenerate or Log out.)';
+      } else {
+        ctx.cookies.set(name, old.value, options);
+        if (old.sig) ctx.cookies.set(sigName, old.sig, options);
+        text = `Put back the cookie this browser held before: ${name}=${clip(old.value)}${old.sig ? ' with its .sig' : ''}.`;
+      }
+    }
+    const setCookies = responseCookies(ctx).map(parseSetCookie);
+    publish({
+      kind: 'jar',
+      id: nextId++,
+      at: Date.now(),
+      action,
+      text,
+      setCookies,
+    });
+    ctx.body = { text };
+  }
+  // #endregion jar
+
+  return { listener, routes, publish, cards };
+}
+
+/** One character of `value` changed to another of the same kind. */
+export function flipOne(value: string) {
+  let at = Math.floor(value.length / 2);
+  while (at < value.length - 1 && !/[A-Za-z0-9]/.test(value[at]!)) at++;
+  const from = value[at] ?? '';
+  const to = from === 'a' ? 'b' : 'a';
+  return {
+    changed: value.slice(0, at) + to + value.slice(at + 1),
+    at,
+    from,
+    to,
+  };
+}
+
+function clip(text: string, max = 24): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function seen(name: string, value: string | undefined): CookieSeen | null {
+  if (value === undefined) return null;
+  return {
+    name,
+    value,
+    bytes: Buffer.byteLength(`${name}=${value}`),
+    attributes: '',
+  };
+}
+
+/** `name=value; attributes` → its parts, sized as browsers size it. */
+export function parseSetCookie(header: string): CookieSeen {
+  const pair = header.split(';', 1)[0] ?? '';
+  const at = pair.indexOf('=');
+  return {
+    name: pair.slice(0, at),
+    value: pair.slice(at + 1),
+    bytes: Buffer.byteLength(pair),
+    attributes: header.slice(pair.length),
+  };
+}
+
+function shortBody(body: unknown): string | null {
+  if (typeof body !== 'string') return null;
+  return body.length > 200 ? `${body.slice(0, 199)}…` : body.trim();
+}
+
+const files = new Map<string, string>();
+
+function asset(ctx: Context, file: string, type: string): void {
+  let text = files.get(file);
+  if (text === undefined) {
+    text = readFileSync(`${HERE}${file}`, 'utf8');
+    files.set(file, text);
+  }
+  ctx.type = type;
+  ctx.set('cache-control', 'no-cache');
+  ctx.body = text;
+}
+
+/**
+ * The page's script is TypeScript (client.ts, type-checked with the rest
+ * of the project); it reaches the browser with its types stripped by
+ * esbuild, which tsx already brings along. No build step to run.
+ */
+function script(ctx: Context): void {
+  let code = files.get('client.js');
+  if (code === undefined) {
+    const source = readFileSync(`${HERE}client.ts`, 'utf8');
+    code = transformSync(source, { loader: 'ts', target: 'es2022' }).code;
+    files.set('client.js', code);
+  }
+  ctx.type = 'text/javascript; charset=utf-8';
+  ctx.set('cache-control', 'no-cache');
+  ctx.body = code;
+}
