@@ -193,7 +193,8 @@ export function createLab(config: LabConfig): Lab {
 
   function rememberPrevious(record: RequestRecord, sent: CookieSeen[]): void {
     const name = config.cookie.key;
-    const next = sent.find((c) => c.name === name);
+    // The last one wins in the browser (regenerate sends two).
+    const next = sent.findLast((c) => c.name === name);
     const before = record.rawCookie;
     if (!next || before === undefined || next.value === before) return;
     previous.set(next.value, {
