@@ -1140,35 +1140,44 @@ function expectations(): void {
   if (!hello) return;
   const store = hello.mode === 'store';
   const text: Record<string, string> = {
-    send: `GET /read: reads views, changes nothing. Expect ${hello.rolling ? 'a save anyway (rolling re-sends every response)' : 'no save: unchanged, no Set-Cookie'}.`,
-    change: `GET ${counterPath()}: views + 1. Expect the hash to change, so a save ('changed').`,
-    tamper:
-      'Flips one character of the cookie in your jar, then reads. Expect: signature wrong → a new session.',
-    drop: 'Deletes the .sig cookie, then reads. Expect: signature missing → treated as no cookie.',
+    send: hello.rolling
+      ? 'GET /read changes nothing, yet it is saved: rolling.'
+      : 'GET /read changes nothing: no save, no Set-Cookie.',
+    change: `GET ${counterPath()}: views + 1, so the hash changes and it is saved.`,
+    tamper: 'Flips one character: signature wrong → a new session.',
+    drop: 'Deletes the .sig cookie: signature missing → a new session.',
     replay: store
-      ? 'Puts your previous id back, then reads. Expect missed if that id was destroyed (after Regenerate or Log out).'
-      : 'Puts your previous cookie back, then reads. Expect it accepted — the old count returns — unless expired.',
+      ? 'Restores your previous id: missed if destroyed → new session.'
+      : 'Restores your previous cookie: accepted, old count back.',
     grow: store
-      ? 'Adds 5000 bytes to the session. Expect the record to grow; the cookie (an id) stays small.'
-      : 'Adds 5000 bytes. Expect a Set-Cookie over 4096 B that the browser drops, keeping its old cookie.',
-    logout: `GET /logout (ctx.session = null). Expect remove: ${store ? 'the record destroyed, ' : ''}the cookie cleared.`,
+      ? 'Adds 5000 bytes: the record grows, the cookie stays small.'
+      : 'Adds 5000 bytes: Set-Cookie over 4096 B, the browser drops it.',
+    logout: store
+      ? 'ctx.session = null: record destroyed, cookie cleared.'
+      : 'ctx.session = null: the cookie is cleared.',
     regenerate: store
-      ? 'GET /regenerate. Expect the old record destroyed and the same data saved under a new id.'
-      : 'GET /regenerate. Expect the cookie cleared and written again: a cookie session has no id to change.',
+      ? 'Old record destroyed, same data under a new id.'
+      : 'Cookie cleared and written again: no id to change.',
     wait:
       waitLimitText() ??
-      'Waits for real, counting down, until _expire has passed; then counts. Expect a new session.',
+      'Waits for real past _expire, then counts: a new session.',
   };
   for (const [act, line] of Object.entries(text))
     $(`x-${act}`).textContent = line;
   $('fixed-x').textContent =
-    `Off: / runs the article's handler (${hello.counts}). On: /fixed, the corrected counter.`;
+    `Off: / is the article's handler (${hello.counts}). On: /fixed.`;
 }
 
 function waitLimitText(): string | undefined {
   const maxAge = hello?.maxAge;
   if (typeof maxAge === 'number' && maxAge <= 120_000) return undefined;
-  return `This demo's sessions last ${maxAge === 'session' ? 'until the browser closes' : typeof maxAge === 'number' ? seconds(maxAge) : 'a day'}: too long to wait here. Start it with -- --max-age=5000 to try.`;
+  const life =
+    maxAge === 'session'
+      ? 'until the browser closes'
+      : typeof maxAge === 'number'
+        ? seconds(maxAge)
+        : 'a day';
+  return `Sessions here last ${life}: restart with -- --max-age=5000.`;
 }
 
 async function request(path: string): Promise<void> {

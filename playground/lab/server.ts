@@ -314,9 +314,9 @@ export function createLab(config: LabConfig): Lab {
       if (!value) {
         text = 'No session cookie to tamper with: press Change session first.';
       } else {
-        const { changed, at, from, to } = flipOne(value);
+        const { changed, what } = flipOne(value);
         ctx.cookies.set(name, changed, options);
-        text = `Flipped character ${at + 1} of ${name}: '${from}' → '${to}'. The .sig cookie is unchanged.`;
+        text = `Tampered with ${name}: ${what}. The .sig cookie is unchanged.`;
       }
     } else if (action === 'drop-signature') {
       if (!config.cookie.signed) {
@@ -356,17 +356,31 @@ export function createLab(config: LabConfig): Lab {
   return { listener, routes, publish, cards };
 }
 
-/** One character of `value` changed to another of the same kind. */
+/**
+ * `value` with one character changed. A cookie session (base64 JSON) gets
+ * one digit of its JSON changed — `"views":2` becomes `"views":9`, the
+ * forgery a learner would try — so it still decodes; anything else (a
+ * store id) gets one letter or digit flipped.
+ */
 export function flipOne(value: string) {
+  const json = Buffer.from(value, 'base64').toString('utf8');
+  const digit = /"(\w+)":(\d)/.exec(json);
+  if (json.startsWith('{') && digit) {
+    const at = digit.index + digit[0].length - 1;
+    const to = digit[2] === '9' ? '1' : '9';
+    const forged = json.slice(0, at) + to + json.slice(at + 1);
+    return {
+      changed: Buffer.from(forged).toString('base64'),
+      what: `the first digit of ${digit[1]} went from ${digit[2]} to ${to} in its JSON`,
+    };
+  }
   let at = Math.floor(value.length / 2);
   while (at < value.length - 1 && !/[A-Za-z0-9]/.test(value[at]!)) at++;
   const from = value[at] ?? '';
   const to = from === 'a' ? 'b' : 'a';
   return {
     changed: value.slice(0, at) + to + value.slice(at + 1),
-    at,
-    from,
-    to,
+    what: `flipped character ${at + 1}: '${from}' → '${to}'`,
   };
 }
 
