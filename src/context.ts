@@ -466,10 +466,19 @@ export class ContextSession {
       trace(ctx, () => ({
         step: 'skip',
         reason: !this.prevHash && !session.length ? 'new-empty' : 'unchanged',
+        prevHash: this.prevHash,
+        hash: hash(session.toJSON()),
       }));
       return;
     }
-    trace(ctx, { step: 'commit', reason, forced: !!forced });
+    // The hashes are computed only when someone listens to the trace.
+    trace(ctx, () => ({
+      step: 'commit',
+      reason,
+      forced: !!forced,
+      prevHash: this.prevHash,
+      hash: hash(session.toJSON()),
+    }));
     if (typeof opts.beforeSave === 'function') opts.beforeSave(ctx, session);
     await this.save(reason === 'changed');
   }

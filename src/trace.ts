@@ -169,12 +169,24 @@ export type TraceEvent =
       reason: CommitReason;
       /** `true` for `save()`, `regenerate()` or a `maxAge` change. */
       forced: boolean;
+      /** The hash taken at load (`undefined`: a new session) … */
+      prevHash: number | undefined;
+      /** … and the session's hash now, before `_expire` is stamped. */
+      hash: number;
+    }
+  | {
+      /** Commit wrote nothing: the request never read the session. */
+      step: 'skip';
+      reason: Extract<SkipReason, 'untouched'>;
     }
   | {
       /** Commit decided to write nothing. */
       step: 'skip';
-      /** Why it does not. */
-      reason: SkipReason;
+      reason: Exclude<SkipReason, 'untouched'>;
+      /** The hash taken at load (`undefined`: a new session) … */
+      prevHash: number | undefined;
+      /** … and the session's hash now: equal, or the session is new. */
+      hash: number;
     }
   | {
       /** The session was written into the cookie itself. */

@@ -51,7 +51,13 @@ describe('trace events', () => {
       signature: 'none',
       length: 0,
     });
-    expect(steps[2]).toEqual({ step: 'commit', reason: 'changed', forced: false });
+    expect(steps[2]).toEqual({
+      step: 'commit',
+      reason: 'changed',
+      forced: false,
+      prevHash: undefined,
+      hash: expect.any(Number),
+    });
     expect(steps[3]).toMatchObject({ step: 'save', target: 'cookie' });
   });
 
@@ -73,7 +79,14 @@ describe('trace events', () => {
       length: value.length,
     });
     expect(steps[2]).toEqual({ step: 'valid', ok: true });
-    expect(steps[4]).toEqual({ step: 'skip', reason: 'unchanged' });
+    // Unchanged: the hash now is the hash taken at load.
+    const loaded = steps[3] as { hash: number };
+    expect(steps[4]).toEqual({
+      step: 'skip',
+      reason: 'unchanged',
+      prevHash: loaded.hash,
+      hash: loaded.hash,
+    });
   });
 
   it('a request that never reads the session says so', async () => {
@@ -144,7 +157,12 @@ describe('trace events name each verdict', () => {
   it('a new session left empty is skipped as new-empty, not unchanged', async () => {
     const steps = record();
     await request(counterApp()).get('/read');
-    expect(steps.at(-1)).toEqual({ step: 'skip', reason: 'new-empty' });
+    expect(steps.at(-1)).toEqual({
+      step: 'skip',
+      reason: 'new-empty',
+      prevHash: undefined,
+      hash: expect.any(Number),
+    });
   });
 
   it('a forged signature is wrong; a cookie signed with an older key is older-key', async () => {
@@ -187,6 +205,8 @@ describe('trace events name each verdict', () => {
     const cookie = jarOf(await request(app).get('/'));
     const steps = record();
     await request(app).get('/read').set('Cookie', cookie);
-    expect(steps).toContainEqual({ step: 'commit', reason: 'rolling', forced: false });
+    expect(steps).toContainEqual(
+      expect.objectContaining({ step: 'commit', reason: 'rolling', forced: false }),
+    );
   });
 });
