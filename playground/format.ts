@@ -6,7 +6,7 @@
  * Read with: chapters/run-it-yourself.md#reading-a-trace
  */
 import type { Context } from 'koa';
-import { hash, type SignatureVerdict, type SkipReason } from '../src/index.js';
+import type { SignatureVerdict, SkipReason } from '../src/index.js';
 import {
   COOKIE_LIMIT,
   type CookieSettings,
@@ -84,8 +84,6 @@ export function formatTrace(
       `${cookie.key}=${clip(record.rawCookie, 24)}: signature ${sig}`,
     );
 
-  let loadedHash: number | undefined;
-  let touched = false;
   for (const step of record.steps) {
     if (step.kind === 'store') {
       const ttl = step.op === 'set' ? ` ttl ${formatTtl(step.ttl)}` : '';
@@ -118,26 +116,23 @@ export function formatTrace(
         );
         break;
       case 'loaded':
-        touched = true;
-        loadedHash = e.hash;
         add('loaded', `from the ${e.mode}, hash ${e.hash}`);
         break;
       case 'created':
-        touched = true;
         add(
           'created',
           `new session${e.externalKey ? `, id ${clip(e.externalKey, 30)}` : ''}`,
         );
         break;
       case 'commit':
-        add('hash', hashLine(ctx, loadedHash, touched));
+        add('hash', hashLine(e.prevHash, e.hash));
         add(
           'save',
           `reason: ${e.reason}${e.forced ? ' (forced: save(), regenerate() or a maxAge change)' : ''}`,
         );
         break;
       case 'skip': {
-        if (touched) add('hash', hashLine(ctx, loadedHash, touched));
+        if (e.reason !== 'untouched') add('hash', hashLine(e.prevHash, e.hash));
         add('no save', SKIP_TEXT[e.reason]);
         break;
       }
@@ -176,15 +171,8 @@ export function formatTrace(
 }
 // #endregion formatTrace
 
-function hashLine(
-  ctx: Context,
-  loadedHash: number | undefined,
-  touched: boolean,
-): string {
-  if (!touched) return 'not compared (session never accessed)';
-  const session = ctx.session;
-  if (!session) return 'not compared (session set to null)';
-  const now = hash(session.toJSON());
-  if (loadedHash === undefined) return `new session, now ${now}`;
-  return `${loadedHash} → ${now}: ${loadedHash === now ? 'unchanged' : 'changed'}`;
+/** The two hashes the commit event carries, compared for the reader. */
+function hashLine(before: number | undefined, now: number): string {
+  if (before === undefined) return `new session, now ${now}`;
+  return `${before} → ${now}: ${before === now ? 'unchanged' : 'changed'}`;
 }

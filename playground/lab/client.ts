@@ -215,6 +215,13 @@ const SKIPPED: Record<string, { text: string; link: string }> = {
   },
 };
 
+/** The two hashes a commit or skip event carries, side by side. */
+function hashes(before: number | undefined, now: number): string {
+  return before === undefined
+    ? `new session, hash ${now}`
+    : `hash ${before} → ${now}`;
+}
+
 function eventStep(e: TraceEvent): StepView | undefined {
   switch (e.step) {
     case 'cookie': {
@@ -304,7 +311,7 @@ function eventStep(e: TraceEvent): StepView | undefined {
       };
       return {
         label: 'save?',
-        text: `yes: ${s.text}`,
+        text: `yes: ${s.text} (${hashes(e.prevHash, e.hash)})`,
         tone: 'ok',
         link: s.link,
       };
@@ -316,7 +323,10 @@ function eventStep(e: TraceEvent): StepView | undefined {
       };
       return {
         label: 'save?',
-        text: `no: ${s.text}`,
+        text:
+          e.reason === 'untouched'
+            ? `no: ${s.text}`
+            : `no: ${s.text} (${hashes(e.prevHash, e.hash)})`,
         tone: 'info',
         link: s.link,
       };
@@ -630,10 +640,21 @@ function commitPath(card: RequestCard): Path | undefined {
   const commit = events.find((e) => e.step === 'commit');
   const skip = events.find((e) => e.step === 'skip');
   const removed = events.some((e) => e.step === 'remove');
+  // The hash row shows the two hashes the event carries.
+  const pair =
+    commit?.step === 'commit'
+      ? commit
+      : skip?.step === 'skip' && skip.reason !== 'untouched'
+        ? skip
+        : undefined;
+  const answers: Record<number, string> = pair
+    ? { 4: hashes(pair.prevHash, pair.hash) }
+    : {};
   if (commit?.step === 'commit') {
     const row = { force: 2, changed: 4, rolling: 5, renew: 6 }[commit.reason];
     return {
       exitRow: row,
+      answers,
       exitText:
         commit.reason === 'force' && removed
           ? "regenerate: old one removed, save('force')"
@@ -642,8 +663,8 @@ function commitPath(card: RequestCard): Path | undefined {
   }
   if (skip?.step === 'skip') {
     if (skip.reason === 'untouched') return { exitRow: 0 };
-    if (skip.reason === 'new-empty') return { exitRow: 3 };
-    return { exitRow: 'end' };
+    if (skip.reason === 'new-empty') return { exitRow: 3, answers };
+    return { exitRow: 'end', answers };
   }
   if (removed) return { exitRow: 1 };
   return undefined;
@@ -750,6 +771,22 @@ function clientName(card: RequestCard): string {
   return `from ${card.client}`;
 }
 
+function charts(card: RequestCard): HTMLElement {
+  const load = loadPath(card);
+  const loadChart = load
+    ? drawChart(load.chart, load.path)
+    : drawChart(
+        hello?.mode === 'store' ? EXTERNAL_CHART : COOKIE_CHART,
+        undefined,
+      );
+  return h(
+    'div',
+    { class: 'charts' },
+    loadChart,
+    drawChart(COMMIT_CHART, commitPath(card)),
+  );
+}
+
 function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
   const steps = h(
     'ol',
@@ -776,19 +813,6 @@ function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
           : null,
       ),
     ),
-  );
-  const load = loadPath(card);
-  const loadChart = load
-    ? drawChart(load.chart, load.path)
-    : drawChart(
-        hello?.mode === 'store' ? EXTERNAL_CHART : COOKIE_CHART,
-        undefined,
-      );
-  const charts = h(
-    'div',
-    { class: 'charts' },
-    loadChart,
-    drawChart(COMMIT_CHART, commitPath(card)),
   );
   const bad = card.status >= 400;
   const details = h(
@@ -819,11 +843,21 @@ function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
       ),
     ),
     steps,
-    charts,
   );
+  // The flowcharts are drawn when the card is first opened: a long list
+  // of closed cards stays cheap.
+  let drawn = false;
+  const drawCharts = () => {
+    if (drawn) return;
+    drawn = true;
+    details.append(charts(card));
+  };
+  if (open) drawCharts();
   (details as HTMLDetailsElement).open = open;
   details.addEventListener('toggle', () => {
-    if ((details as HTMLDetailsElement).open) select(card.id);
+    if (!(details as HTMLDetailsElement).open) return;
+    drawCharts();
+    select(card.id);
   });
   return h('li', { class: 'card-item' }, details);
 }
@@ -838,7 +872,13 @@ function drawJarCard(card: JarCard): HTMLElement {
       h(
         'span',
         { class: 'jar-title' },
-        `🍪 The lab changed your cookie jar (${card.action})`,
+        h('img', {
+          src: '/__lab/favicon.svg',
+          alt: '',
+          width: '16',
+          height: '16',
+        }),
+        ` The lab changed your cookie jar (${card.action})`,
       ),
       h('time', { datetime: new Date(card.at).toISOString() }, clock(card.at)),
       h('p', {}, card.text),
@@ -875,6 +915,26 @@ function renderCards(): void {
       ),
     );
   }
+}
+
+/** A new card on top: the newest request is open and selected. */
+function addCard(card: LabCard): void {
+  const list = $('cards');
+  list.querySelector('li.empty')?.remove();
+  if (card.kind === 'jar') {
+    list.prepend(drawJarCard(card));
+  } else {
+    for (const open of list.querySelectorAll<HTMLDetailsElement>(
+      'details[open]',
+    )) {
+      open.open = false;
+    }
+    list.prepend(drawRequestCard(card, true));
+    selected = undefined;
+    renderCookie();
+    renderStore();
+  }
+  while (list.children.length > 30) list.lastElementChild?.remove();
 }
 
 // ---------------------------------------------------------------------------
@@ -1321,7 +1381,7 @@ function connect(): void {
     const card = JSON.parse((message as MessageEvent<string>).data) as LabCard;
     cards.push(card);
     if (cards.length > 50) cards.shift();
-    renderAll();
+    addCard(card);
   });
   events.addEventListener('error', () => {
     status('Connection lost: reconnecting… (is the server still running?)');

@@ -64,7 +64,7 @@ describe('the lab decides nothing', () => {
       const fromSrc = [...text.matchAll(/^import (type )?[^;]*from '(\.\.\/)+src\/[^']*';/gm)];
       for (const match of fromSrc) expect(match[1], `${file}: ${match[0]}`).toBe('type ');
       // Nor through another playground module that could compute one.
-      expect(text).not.toMatch(/from '\.\.\/(format|inspector|stack)\.js'/);
+      expect(text).not.toMatch(/^import (?!type )[^;]*from '\.\.\/(format|inspector|stack)\.js'/m);
     }
   });
 
@@ -173,6 +173,7 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(5000);
     page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(`console: ${message.text()}`);
@@ -217,6 +218,7 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
 
   async function press(name: string, url: string): Promise<Locator> {
     const after = await newestId();
+    if (process.env.LAB_DEBUG) console.log('press', name, url, after, Date.now() % 100000);
     await page.getByRole('button', { name, exact: true }).click();
     return cardFor(url, after);
   }
@@ -274,7 +276,8 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
       expect(await row(card, load, 'end')).toContain('exit');
       expect(await row(card, commit, 4)).toContain('exit');
       if (demo.mode === 'cookie') {
-        expect(await text(page.locator('#cookie-pane'))).toMatch(/"views": 2/);
+        // As it arrived: the cookie the first response set.
+        expect(await text(page.locator('#cookie-pane'))).toMatch(/"views": 1/);
         expect(await page.locator('#cookie-pane .countdown').textContent()).toMatch(/left$/);
         expect(await text(store)).toContain('No store');
       } else {
@@ -326,7 +329,12 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
         expect(await store.locator('.record:not(.gone)').count()).toBe(1);
       }
       expect(await row(card, commit, 2)).toContain('exit');
-      if (demo.shotsAfter === 'Regenerate') await screenshots(demo.name);
+      if (demo.shotsAfter === 'Regenerate') {
+        await screenshots(demo.name);
+        // The screenshots took longer than this demo's maxAge: start over.
+        await press('Change session', '/');
+        await press('Regenerate', '/regenerate');
+      }
 
       // Replay the cookie from before: a destroyed id is missed; a cookie
       // session is accepted (the old data comes back).
@@ -383,8 +391,11 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
 
       expect(errors).toEqual([]);
     } finally {
-      await new Promise((done) => server.close(done));
+      // Leave the page first, so the browser does not see its stream cut.
+      await page.goto('about:blank');
+      // The lab's event stream never ends by itself: cut it, then close.
       server.closeAllConnections();
+      await new Promise((done) => server.close(done));
       timings[demo.name] = Date.now() - started;
     }
   }
