@@ -98,9 +98,10 @@ describe('a playground process that starts', () => {
       });
       const url = `http://localhost:${port}`;
       expect(banner).toContain(`listening on ${url}`);
-      expect(banner).toContain(`curl -b /tmp/koa-session-jar -c /tmp/koa-session-jar ${url}/`);
+      // One cookie-jar path, the README's; the lab's address first.
+      expect(banner).toContain(`curl -b /tmp/jar -c /tmp/jar ${url}/`);
       expect(banner).toContain(`${url}/__session`);
-      expect(banner).toContain(`open ${url}/ in a browser`);
+      expect(banner).toContain(`Session Lab: ${url}/__lab`);
       const first = await fetch(`http://127.0.0.1:${port}/`);
       expect(await first.text()).toBe('1 views');
       expect(first.headers.get('x-served-by')).toBe(`pid ${child.pid}`);
