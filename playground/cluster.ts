@@ -30,7 +30,7 @@ import {
   PortInUseError,
   stopOnSignals,
 } from '../test/support/cluster.js';
-import { describeError, fail, flag, isMain, listenPort } from './shared.js';
+import { describeError, fail, flag, isMain, listenPort } from './cli.js';
 
 const PREFIX = 'sess:';
 
@@ -95,7 +95,9 @@ export function clusterApp(client: Cluster, name: string): Koa {
       ctx.set('x-session-id', id);
     }
   });
-  app.use(createSession({ store: new RedisStore({ client, prefix: PREFIX }) }, app));
+  app.use(
+    createSession({ store: new RedisStore({ client, prefix: PREFIX }) }, app),
+  );
   app.use((ctx) => {
     if (ctx.path === '/logout') {
       ctx.session = null;
@@ -154,7 +156,9 @@ function startApp(name: string, ports: number[]): Promise<App> {
       const m = /ready (\S+)/.exec(out);
       if (m?.[1]) resolve({ name, url: new URL(m[1]), child });
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${out.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited (${code}): ${out.trim()}`)),
+    );
   });
 }
 
@@ -169,10 +173,14 @@ function logLine(
 ) {
   // Short enough for a narrow terminal: the host is always 127.0.0.1, and
   // the banner lists each app's pid.
-  const node = String(res.headers['x-redis-node'] ?? '-').replace('127.0.0.1', '');
+  const node = String(res.headers['x-redis-node'] ?? '-').replace(
+    '127.0.0.1',
+    '',
+  );
   const slot = res.headers['x-redis-slot'] ?? '-';
   const id = String(res.headers['x-session-id'] ?? '').slice(0, 8) || '-';
-  const status = res.statusCode === 200 ? `200 ${body.trim()}` : `${res.statusCode} ✗`;
+  const status =
+    res.statusCode === 200 ? `200 ${body.trim()}` : `${res.statusCode} ✗`;
   console.log(
     `${method} ${path} → ${app.name} · session ${id} on ${node} (slot ${slot}) · ` +
       `${status} · ${Math.round(ms)} ms`,
@@ -182,10 +190,13 @@ function logLine(
 async function main(): Promise<void> {
   const port = listenPort(3000);
   const count = Number(flag('apps') ?? 3);
-  if (!Number.isInteger(count) || count < 1 || count > 10) fail('--apps must be 1 to 10');
+  if (!Number.isInteger(count) || count < 1 || count > 10)
+    fail('--apps must be 1 to 10');
   const basePort = Number(process.env.CLUSTER_BASE_PORT ?? DEFAULT_BASE_PORT);
 
-  console.log(`starting a six-node Redis Cluster on ${basePort}–${basePort + 5} …`);
+  console.log(
+    `starting a six-node Redis Cluster on ${basePort}–${basePort + 5} …`,
+  );
   let cluster: LocalCluster;
   try {
     cluster = await LocalCluster.start({ basePort, fullCoverage: false });
@@ -223,7 +234,9 @@ async function main(): Promise<void> {
       return say(`${address} is not a live primary now (see /__cluster)`);
     }
     await cluster.kill(nodePort);
-    return say(`killed the primary ${address} (SIGKILL); its replica takes over in ~2–3 s`);
+    return say(
+      `killed the primary ${address} (SIGKILL); its replica takes over in ~2–3 s`,
+    );
   }
 
   async function restartKilled(): Promise<string> {
@@ -241,7 +254,9 @@ async function main(): Promise<void> {
         `primary 127.0.0.1:${s.port}  slots ${s.slots.map(([a, b]) => `${a}-${b}`).join(',')}` +
         `  replica ${s.replicas.map((r) => `127.0.0.1:${r}`).join(',') || '(none)'}`,
     );
-    const dead = cluster.nodes.filter((n) => n.dead).map((n) => `127.0.0.1:${n.port}`);
+    const dead = cluster.nodes
+      .filter((n) => n.dead)
+      .map((n) => `127.0.0.1:${n.port}`);
     if (dead.length) lines.push(`killed: ${dead.join(', ')}`);
     return `${lines.join('\n')}\n`;
   }
@@ -259,7 +274,11 @@ async function main(): Promise<void> {
       }
       if (path.startsWith('/__cluster/')) {
         if (req.method !== 'POST' || path !== '/__cluster/kill') {
-          res.writeHead(404).end('POST /__cluster/kill or /__cluster/restart; GET /__cluster\n');
+          res
+            .writeHead(404)
+            .end(
+              'POST /__cluster/kill or /__cluster/restart; GET /__cluster\n',
+            );
           return;
         }
         // Kill the primary holding the caller's session, if they sent one.
@@ -285,7 +304,8 @@ async function main(): Promise<void> {
         headers: req.headers,
       },
       (answer) => {
-        if (answer.headers['x-redis-node']) lastNode = String(answer.headers['x-redis-node']);
+        if (answer.headers['x-redis-node'])
+          lastNode = String(answer.headers['x-redis-node']);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         let body = '';
         answer.setEncoding('utf8').on('data', (chunk: string) => {
@@ -293,18 +313,31 @@ async function main(): Promise<void> {
         });
         answer.pipe(res);
         answer.once('end', () => {
-          logLine(req.method ?? 'GET', path, app, answer, body, performance.now() - started);
+          logLine(
+            req.method ?? 'GET',
+            path,
+            app,
+            answer,
+            body,
+            performance.now() - started,
+          );
         });
       },
     );
     upstream.once('error', (error) => {
-      res.writeHead(502).end(`${app.name} did not answer: ${describeError(error)}\n`);
+      res
+        .writeHead(502)
+        .end(`${app.name} did not answer: ${describeError(error)}\n`);
     });
     req.pipe(upstream);
   });
   front.once('error', (error) => {
     stopApps();
-    void cluster.stop().then(() => fail(`cannot listen on port ${port}: ${describeError(error)}`));
+    void cluster
+      .stop()
+      .then(() =>
+        fail(`cannot listen on port ${port}: ${describeError(error)}`),
+      );
   });
   front.listen(port, () => {
     const url = `http://localhost:${port}`;
@@ -337,7 +370,8 @@ async function main(): Promise<void> {
     const command = line.trim();
     if (command === 'k') void killPrimary();
     else if (command === 'r') void restartKilled();
-    else if (command === 's') void status().then((text) => process.stdout.write(text));
+    else if (command === 's')
+      void status().then((text) => process.stdout.write(text));
   });
 }
 
