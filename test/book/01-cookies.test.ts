@@ -10,6 +10,7 @@ import {
   Browser,
   bookApp,
   checkRecording,
+  collectErrors,
   cookieNamed,
   countViews,
   decodeCookie,
@@ -24,6 +25,20 @@ afterEach(() => {
 });
 
 const impls: Impl[] = ['port', 'upstream'];
+
+/**
+ * Options that put every attribute `cookies` knows on the line (a fresh
+ * object each time: koa-session writes its defaults into the one it gets).
+ */
+const everyAttribute = () => ({
+  maxAge: 60_000,
+  path: '/shop',
+  domain: 'example.com',
+  sameSite: 'Lax',
+  priority: 'high' as const,
+  partitioned: true,
+  signed: false,
+});
 
 describe.each(impls)('cookies on the wire (%s)', (impl) => {
   it('first response sets two cookies: the session and its signature', async () => {
@@ -62,16 +77,7 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
 
   it('attributes are written in a fixed order, in lower case', async () => {
     freezeClock();
-    const opts = {
-      maxAge: 60_000,
-      path: '/shop',
-      domain: 'example.com',
-      sameSite: 'Lax',
-      priority: 'high' as const,
-      partitioned: true,
-      signed: false,
-    };
-    const x = await new Browser(bookApp(impl, opts, countViews)).get('/shop');
+    const x = await new Browser(bookApp(impl, everyAttribute(), countViews)).get('/shop');
     expect(x.setCookie).toEqual([
       'koa.sess=eyJ2aWV3cyI6MSwiX2V4cGlyZSI6MTczNTY4OTY2MDAwMCwiX21heEFnZSI6NjAwMDB9; path=/shop; expires=Wed, 01 Jan 2025 00:01:00 GMT; domain=example.com; priority=high; samesite=lax; httponly; partitioned',
     ]);
@@ -93,8 +99,7 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
 
   it('secure: true over plain HTTP fails the request instead of sending a cookie', async () => {
     const app = bookApp(impl, { secure: true }, countViews);
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(x.setCookie).toEqual([]);
@@ -108,8 +113,7 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
 
   it('a name containing = or ; fails at the first save', async () => {
     const app = bookApp(impl, { key: 'koa=sess' }, countViews);
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(errors[0]?.message).toBe('argument name is invalid');
@@ -146,8 +150,7 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
   it('without app.keys a signed session cannot be saved', async () => {
     const app = bookApp(impl, undefined, countViews);
     app.keys = undefined as unknown as string[];
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(errors[0]?.message).toBe('.keys required for signed cookies');
@@ -213,16 +216,7 @@ describe('size (port)', () => {
 describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', () => {
   it('records the attribute order', async () => {
     freezeClock();
-    const opts = {
-      maxAge: 60_000,
-      path: '/shop',
-      domain: 'example.com',
-      sameSite: 'Lax',
-      priority: 'high' as const,
-      partitioned: true,
-      signed: false,
-    };
-    const x = await new Browser(bookApp('port', opts, countViews)).get('/shop');
+    const x = await new Browser(bookApp('port', everyAttribute(), countViews)).get('/shop');
     checkRecording('attributes.txt', `${x.setCookie.map((l) => `Set-Cookie: ${l}`).join('\n')}\n`);
   });
 

@@ -10,6 +10,7 @@ import {
   Browser,
   bookApp,
   checkRecording,
+  collectErrors,
   cookieNamed,
   countViews,
   decodeCookie,
@@ -99,8 +100,7 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
     const app = bookApp(impl, undefined, (ctx) => {
       ctx.session = 'admin' as never;
     });
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(errors[0]?.message).toBe('this.session can only be set as null or an object.');

@@ -16,6 +16,7 @@ import {
   Browser,
   bookApp,
   checkRecording,
+  collectErrors,
   counter,
   countViews,
   freezeClock,
@@ -86,8 +87,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
       maxAge: 'session',
       prefix: `${TAG}-`,
     });
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(errors[0]?.message).toMatch(/ERR value is not an integer or out of range/);
@@ -113,8 +113,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
       retryStrategy: () => null,
     });
     const app = counter(new RedisStore({ client: nowhere }));
-    const errors: Error[] = [];
-    app.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(app);
     const x = await new Browser(app).get();
     expect(x.status).toBe(500);
     expect(errors).toHaveLength(1);
@@ -147,8 +146,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
       maxAge: 'session',
       prefix: `${TAG}-`,
     });
-    const errors: Error[] = [];
-    pitfall.on('error', (e: Error) => errors.push(e));
+    const errors = collectErrors(pitfall);
     const failed = await new Browser(pitfall).get();
     const fixed = new Browser(counter(new RedisStore({ client }), { maxAge: 'session' }));
     const ok = await fixed.get();

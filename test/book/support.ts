@@ -16,8 +16,10 @@ import {
   type TraceEvent,
 } from '../../src/index.js';
 import {
+  ANY_UUID_V4,
   type Clock,
   CookieJar,
+  collectErrors,
   decodeCookieValue,
   EPOCH,
   freezeClock as freezeAt,
@@ -27,9 +29,10 @@ import {
   type SetCookie,
   setCookieLines,
   sign,
+  UUID_V4,
 } from '../support/index.js';
 
-export { parseSetCookie, type SetCookie };
+export { collectErrors, parseSetCookie, type SetCookie };
 
 /** The secret every book app signs with (first key signs, all keys verify). */
 export const BOOK_KEYS = ['book secret'];
@@ -151,7 +154,7 @@ export function recordingStore(): RecordingStore {
 }
 
 /** A v4 UUID, the shape of koa-session's default session ids. */
-export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export { UUID_V4 };
 
 /**
  * Collect the port's trace events for one app (the events say *why* the
@@ -216,9 +219,6 @@ export function transcript(label: string, path: string, x: Exchange, decodeName?
   return lines.join('\n');
 }
 
-/** A UUID anywhere in a string (the default session id). */
-export const ANY_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g;
-
 /**
  * Random session ids make a recording differ on every run. This replaces
  * each id with `<id-1>`, `<id-2>` … in order of first appearance, and the
@@ -232,7 +232,7 @@ export class IdRedactor {
   constructor(readonly cookieName = 'koa.sess') {}
 
   redact(text: string): string {
-    for (const id of text.match(ANY_UUID) ?? []) {
+    for (const id of text.match(ANY_UUID_V4) ?? []) {
       if (!this.labels.has(id)) this.labels.set(id, `id-${this.labels.size + 1}`);
     }
     let out = text;

@@ -23,22 +23,14 @@ import { openStoreLab, STORE_KINDS, type StoreLab } from './stores.js';
 import {
   CookieJar,
   collectErrors,
+  issuedId,
   type LabServer,
   NEW_KEY,
-  parseSetCookie,
   serve,
   sign,
+  signedId,
+  UUID,
 } from './support.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** The session id a response set, if any. */
-function issuedId(setCookie: string[]): string | undefined {
-  const line = setCookie.map(parseSetCookie).find((c) => c.name === 'koa.sess');
-  return line?.value || undefined;
-}
-
-const signedId = (id: string) => `koa.sess=${id}; koa.sess.sig=${sign('koa.sess', id, NEW_KEY)}`;
 
 describe.each(STORE_KINDS)('fixation, $kind store', ({ kind, available }) => {
   let lab: StoreLab;

@@ -18,18 +18,15 @@ import { openStoreLab, STORE_KINDS, type StoreLab } from './stores.js';
 import {
   CookieJar,
   collectErrors,
+  issuedId,
   type LabServer,
   NEW_KEY,
-  parseSetCookie,
   serve,
-  sign,
+  signedId,
+  UUID,
 } from './support.js';
 
 const RUNS = { memory: 400, redis: 400, mysql: 200 } as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const signedId = (id: string) => `koa.sess=${id}; koa.sess.sig=${sign('koa.sess', id, NEW_KEY)}`;
-const issuedId = (lines: string[]) =>
-  lines.map(parseSetCookie).find((c) => c.name === 'koa.sess')?.value || undefined;
 
 describe.each(STORE_KINDS)('hostile records, $kind store', ({ kind, available }) => {
   let lab: StoreLab;

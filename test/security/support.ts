@@ -12,14 +12,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
-import { decodeCookieValue, encodeCookieValue } from '../support/cookies.js';
-
-export {
-  CookieJar,
+import {
+  decodeCookieValue,
+  encodeCookieValue,
   parseSetCookie,
-  type SetCookie,
-  sign,
+  signedCookieHeader,
 } from '../support/cookies.js';
+
+export { collectErrors } from '../support/apps.js';
+export { CookieJar, parseSetCookie, type SetCookie, sign } from '../support/cookies.js';
+export { UUID_V4 as UUID } from '../support/ids.js';
 
 /** The signing keys the lab's apps use. `OLD_KEY` plays the retired secret. */
 export const NEW_KEY = 'lab key 2025: rotate me';
@@ -30,6 +32,16 @@ export const toCookieValue = encodeCookieValue;
 
 /** And back again: what anyone who sees the cookie can do. */
 export const fromCookieValue: (value: string) => unknown = decodeCookieValue;
+
+/** A `Cookie` header carrying session id `id`, signed with `NEW_KEY`. */
+export function signedId(id: string): string {
+  return signedCookieHeader('koa.sess', id, NEW_KEY);
+}
+
+/** The session id a response set, if any. */
+export function issuedId(setCookie: string[]): string | undefined {
+  return setCookie.map(parseSetCookie).find((c) => c.name === 'koa.sess')?.value || undefined;
+}
 
 /** A `Cookie` request header carrying a session cookie and, if given, its signature. */
 export function cookieHeader(name: string, value: string, signature?: string): string {
@@ -89,11 +101,4 @@ export async function serve(app: Koa, maxSockets = 256): Promise<LabServer> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return { origin: `http://127.0.0.1:${port}`, get, close };
-}
-
-/** Collect what the app reports on its `error` event (and keep Koa from printing it). */
-export function collectErrors(app: Koa): Error[] {
-  const errors: Error[] = [];
-  app.on('error', (err: Error) => errors.push(err));
-  return errors;
 }

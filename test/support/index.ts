@@ -6,7 +6,9 @@
  * `services.ts` (Redis and MariaDB availability) is left out on purpose:
  * importing it probes both services, which only store tests should pay for.
  */
+export * from './apps.js';
 export * from './clock.js';
 export * from './cookies.js';
+export * from './ids.js';
 export * from './recordings.js';
 export * from './stores.js';

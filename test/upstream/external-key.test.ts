@@ -9,12 +9,12 @@ import type Koa from 'koa';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { type ExternalKey, SessionOptionError, type SessionOptions } from '../../src/index.js';
+import { UUID_V4 as UUID } from '../support/ids.js';
 import { makeApp } from './support/app.js';
 import { portOnly } from './support/session.js';
 import { MemoryStore } from './support/stores.js';
 
 const TOKEN = 'User-Token';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** `ctx.get` answers '' for a missing header, which must count as "no id". */
 const headerKey: ExternalKey = {

@@ -11,6 +11,7 @@ import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionOptions } from '../../src/index.js';
+import { UUID_V4 as UUID } from '../support/ids.js';
 import { makeApp } from './support/app.js';
 import { type Clock, freezeClock, httpDate, ONE_DAY, T0 } from './support/clock.js';
 import {
@@ -34,7 +35,6 @@ import {
 import { session } from './support/session.js';
 import { MemoryStore } from './support/stores.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** koa-session gives the store ten seconds more than the cookie. */
 const GRACE = 10_000;
 

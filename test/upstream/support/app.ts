@@ -24,8 +24,4 @@ export function makeApp(options: SessionOptions = {}, ...handlers: Middleware[])
 }
 
 /** Collect the errors Koa reports, so a test can assert on the 500 it expects. */
-export function captureErrors(app: Koa): Error[] {
-  const errors: Error[] = [];
-  app.on('error', (err: Error) => errors.push(err));
-  return errors;
-}
+export { collectErrors as captureErrors } from '../../support/apps.js';
