@@ -10,12 +10,13 @@ import upstream from 'koa-session';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import port, { type SessionStore } from '../../src/index.js';
+import { freezeClock } from '../support/clock.js';
 
 type Impl = typeof port;
 
 // A fixed clock, so both implementations stamp identical `_expire` values.
 beforeEach(() => {
-  vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 26, 12));
+  freezeClock(Date.UTC(2026, 10, 26, 12));
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -12,6 +12,7 @@ import session, {
   SessionOptionError,
   type SessionOptions,
 } from '../../src/index.js';
+import { freezeClock } from '../support/clock.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -181,7 +182,7 @@ describe("the caller's options object", () => {
 describe('the deprecated `maxage` spelling', () => {
   it('still works and warns once at construction outside production', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2030, 0, 1));
+    freezeClock(Date.UTC(2030, 0, 1));
     const app = appWith({ maxage: 60_000 });
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[0]).toContain('`maxage` option has been renamed to `maxAge`');
@@ -191,7 +192,7 @@ describe('the deprecated `maxage` spelling', () => {
 
   it('with both spellings, behaves exactly like koa-session (the cookies library honours `maxage` too)', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
-    vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2030, 0, 1));
+    freezeClock(Date.UTC(2030, 0, 1));
     const theirApp = new Koa();
     theirApp.keys = ['options'];
     theirApp.use(upstream({ maxAge: 1000, maxage: 60_000 } as never, theirApp));

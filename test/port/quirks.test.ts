@@ -9,12 +9,13 @@ import upstream from 'koa-session';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import port from '../../src/index.js';
+import { freezeClock } from '../support/clock.js';
 
 type Impl = typeof port;
 type Handler = (ctx: Koa.Context) => unknown;
 
 beforeEach(() => {
-  vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 26, 12));
+  freezeClock(Date.UTC(2026, 10, 26, 12));
 });
 afterEach(() => {
   vi.restoreAllMocks();
