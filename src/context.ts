@@ -9,11 +9,8 @@
  * @module context
  */
 import type { Context } from 'koa';
-import {
-  isUsableMaxAge,
-  type ResolvedOptions,
-  type SessionStore,
-} from './options.js';
+import { findHostileKey } from './hardening.js';
+import type { ResolvedOptions, SessionStore } from './options.js';
 import { type CommitOptions, Session } from './session.js';
 import { asCookieOptions, readSessionCookie } from './signed-cookie.js';
 import { debug, trace } from './trace.js';
@@ -24,103 +21,6 @@ import {
   type SessionData,
   STORE_GRACE_MS,
 } from './util.js';
-
-/** The three events a ContextSession can emit on the app, minus the `session:` prefix. */
-export type SessionEventName = 'missed' | 'expired' | 'invalid';
-
-/** Payload of `session:missed`, `session:expired` and `session:invalid`. */
-export interface SessionEvent {
-  /** The store id that was looked up (store mode), else `undefined`. */
-  key: string | undefined;
-  /** The data that was rejected (falsy for `missed`). */
-  value: unknown;
-  /** The request during which the data was refused. */
-  ctx: Context;
-}
-
-/**
- * Names that loaded data must not set on a {@link Session}: the `__proto__`
- * accessor (it would replace the session's prototype), every method the
- * session has or inherits (a string in their place breaks `toJSON`, `save`
- * …), and the two flags that are never saved, so never legitimately loaded.
- * Getter-only names (`length`, `populated`, `externalKey`) are harmless —
- * the constructor skips them — and `maxAge` is checked by value instead.
- * See chapters/deviations.md#hostile-session-data.
- */
-const RESERVED_KEYS: ReadonlySet<string> = (() => {
-  const names = new Set<string>(['__proto__', 'isNew', '_requireSave']);
-  for (
-    let proto: object | null = Session.prototype;
-    proto;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-      if (descriptor && typeof descriptor.value === 'function') names.add(name);
-    }
-  }
-  return names;
-})();
-
-// #region findHostileKey
-/**
- * Why this loaded data would crash koa-session 7.0.2 or corrupt its Session,
- * or `undefined` if it is safe. Checked only for data that came from outside
- * the process (cookie, store, custom decode) — never for objects your own
- * code assigns to `ctx.session`.
- *
- * Three kinds of key are dangerous: a reserved name (see above); a lifetime
- * (`_maxAge`, or `maxAge` through the Session's setter) that no cookie can
- * carry; and an `_expire` that arithmetic cannot turn into a number — in
- * `renew` mode koa-session computes `_expire - Date.now()`, and an object
- * like `{"toString": 1}` makes that subtraction throw.
- *
- * See chapters/deviations.md#hostile-session-data
- */
-export function findHostileKey(data: unknown): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const record = data as SessionData;
-  for (const k in record) {
-    if (RESERVED_KEYS.has(k)) return `reserved key "${k}"`;
-    // Read only the values we judge: any other value is just copied, later,
-    // where a failure is caught by `load`.
-    if (k === '_maxAge' || k === 'maxAge') {
-      const value = record[k];
-      if (value && !isUsableMaxAge(value))
-        return `unusable ${k} ${show(value)}`;
-    } else if (k === '_expire' && !isNumberLike(record[k])) {
-      return `unusable _expire ${show(record[k])}`;
-    }
-  }
-  return undefined;
-}
-
-/** Can `value - 0` run without throwing? Primitives always can; objects need a working `valueOf`/`toString`. */
-function isNumberLike(value: unknown): boolean {
-  if (
-    value === null ||
-    (typeof value !== 'object' && typeof value !== 'function')
-  )
-    return true;
-  try {
-    Number(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A value as a log line should show it: `Infinity` stays `Infinity`, objects become JSON. */
-function show(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint')
-    return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-// #endregion findHostileKey
 
 /**
  * The request-level session logic. Created lazily by the `ctx` getter that
@@ -217,14 +117,13 @@ export class ContextSession {
       trace(ctx, { step: 'external-key', source: 'custom', key: externalKey });
     } else {
       // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
-      const { value, signature, length } = readSessionCookie(ctx, opts);
+      const { value, ...read } = readSessionCookie(ctx, opts);
       externalKey = value;
       trace(ctx, {
         step: 'external-key',
         source: 'cookie',
-        key: externalKey,
-        signature,
-        length,
+        key: value,
+        ...read,
       });
     }
     debug('external key: %s', externalKey);
@@ -243,6 +142,7 @@ export class ContextSession {
       this.create();
       return;
     }
+    // Port: create + hash, hardened against data that cannot be hashed.
     this.load(data as SessionData, externalKey);
   }
   // #endregion initFromExternal
@@ -265,14 +165,8 @@ export class ContextSession {
     const opts = this.opts;
 
     // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
-    const { value: cookie, signature, length } = readSessionCookie(ctx, opts);
-    trace(ctx, {
-      step: 'cookie',
-      key: opts.key,
-      present: !!cookie,
-      signature,
-      length,
-    });
+    const { value: cookie, ...read } = readSessionCookie(ctx, opts);
+    trace(ctx, { step: 'cookie', key: opts.key, present: !!cookie, ...read });
     if (!cookie) {
       this.create();
       return;
@@ -306,44 +200,10 @@ export class ContextSession {
       this.create();
       return;
     }
+    // Port: create + hash, hardened against data that cannot be hashed.
     this.load(data);
   }
   // #endregion initFromCookie
-
-  // #region load
-  /**
-   * Shared tail of both init paths: build the session from trusted data and
-   * remember its hash, so commit can tell whether the request changed it.
-   *
-   * Hardening (chapters/deviations.md#hostile-session-data): if the data
-   * cannot be copied or serialised — nested deeper than the stack allows, a
-   * cycle, a BigInt or a throwing getter from a custom store — koa-session
-   * 7.0.2 throws here and the request fails with a 500. We undo the lifetime the data may have set, report it
-   * as invalid and start a fresh session.
-   */
-  private load(data: SessionData, externalKey?: string): void {
-    const maxAgeBefore = this.opts.maxAge;
-    try {
-      this.create(data, externalKey);
-      this.prevHash = hash((this.session as Session).toJSON());
-    } catch (err) {
-      this.opts.maxAge = maxAgeBefore;
-      this.reject(
-        'invalid',
-        data,
-        externalKey,
-        `cannot serialise: ${String(err)}`,
-      );
-      this.create();
-      return;
-    }
-    trace(this.ctx, {
-      step: 'loaded',
-      mode: externalKey ? 'store' : 'cookie',
-      hash: this.prevHash,
-    });
-  }
-  // #endregion load
 
   // #region valid
   /**
@@ -357,46 +217,22 @@ export class ContextSession {
    */
   protected valid(data: unknown, key?: string): boolean {
     const ctx = this.ctx;
-    if (!data) {
-      this.reject('missed', data, key);
-      return false;
-    }
+    if (!data) return this.reject('missed', data, key);
     const record = data as SessionData;
     if (typeof record._expire === 'number' && record._expire < Date.now()) {
-      this.reject('expired', data, key);
-      return false;
+      return this.reject('expired', data, key);
     }
+    // Port: refuse data that would crash koa-session (src/hardening.ts).
     const hostile = findHostileKey(data);
-    if (hostile) {
-      this.reject('invalid', data, key, hostile);
-      return false;
-    }
+    if (hostile) return this.reject('invalid', data, key, hostile);
     const valid = this.opts.valid;
     if (typeof valid === 'function' && !valid(ctx, record)) {
-      this.reject('invalid', data, key);
-      return false;
+      return this.reject('invalid', data, key);
     }
     trace(ctx, { step: 'valid', ok: true });
     return true;
   }
   // #endregion valid
-
-  /** Announce why loaded data was refused; `hostile` explains a hardening refusal. */
-  private reject(
-    event: SessionEventName,
-    value: unknown,
-    key: string | undefined,
-    hostile?: string,
-  ) {
-    debug('session %s%s', event, hostile ? ` (${hostile})` : '');
-    trace(
-      this.ctx,
-      hostile
-        ? { step: 'valid', ok: false, reason: 'hostile', detail: hostile }
-        : { step: 'valid', ok: false, reason: event },
-    );
-    this.emit(event, { key, value, ctx: this.ctx });
-  }
 
   /**
    * Emit `session:<event>` on the app — on the next turn of the event loop,
@@ -594,4 +430,82 @@ export class ContextSession {
     this.ctx.cookies.set(key, value, asCookieOptions(opts));
   }
   // #endregion save
+
+  // ------------------------------------------------------------------
+  // The port's own helpers, each called from a commented line above.
+  // ------------------------------------------------------------------
+
+  // #region load
+  /**
+   * Shared tail of both init paths: build the session from trusted data and
+   * remember its hash, so commit can tell whether the request changed it.
+   *
+   * Hardening (chapters/deviations.md#hostile-session-data): if the data
+   * cannot be copied or serialised — nested deeper than the stack allows, a
+   * cycle, a BigInt or a throwing getter from a custom store — koa-session
+   * 7.0.2 throws here and the request fails with a 500. We undo the
+   * lifetime the data may have set, report it as invalid and start a fresh
+   * session.
+   */
+  private load(data: SessionData, externalKey?: string): void {
+    const maxAgeBefore = this.opts.maxAge;
+    try {
+      this.create(data, externalKey);
+      this.prevHash = hash((this.session as Session).toJSON());
+    } catch (err) {
+      this.opts.maxAge = maxAgeBefore;
+      this.reject(
+        'invalid',
+        data,
+        externalKey,
+        `cannot serialise: ${String(err)}`,
+      );
+      this.create();
+      return;
+    }
+    trace(this.ctx, {
+      step: 'loaded',
+      mode: externalKey ? 'store' : 'cookie',
+      hash: this.prevHash,
+    });
+  }
+  // #endregion load
+
+  /**
+   * Refuse loaded data: what koa-session does inline in `valid` (a debug
+   * line, then the app event), plus the trace event. `hostile` says what
+   * the hardening found. Returns `false`, the answer `valid` gives.
+   */
+  private reject(
+    event: SessionEventName,
+    value: unknown,
+    key: string | undefined,
+    hostile?: string,
+  ): false {
+    debug('session %s%s', event, hostile ? ` (${hostile})` : '');
+    trace(
+      this.ctx,
+      hostile
+        ? { step: 'valid', ok: false, reason: 'hostile', detail: hostile }
+        : { step: 'valid', ok: false, reason: event },
+    );
+    this.emit(event, { key, value, ctx: this.ctx });
+    return false;
+  }
+}
+
+/**
+ * The three events a ContextSession can emit on the app, minus the
+ * `session:` prefix.
+ */
+export type SessionEventName = 'missed' | 'expired' | 'invalid';
+
+/** Payload of `session:missed`, `session:expired` and `session:invalid`. */
+export interface SessionEvent {
+  /** The store id that was looked up (store mode), else `undefined`. */
+  key: string | undefined;
+  /** The data that was rejected (falsy for `missed`). */
+  value: unknown;
+  /** The request during which the data was refused. */
+  ctx: Context;
 }

@@ -10,16 +10,13 @@
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import { ContextSession } from './context.js';
-import {
-  LiveOptions,
-  type ResolvedOptions,
-  type SessionOptions,
-  validateOptions,
-} from './options.js';
+import { LiveOptions } from './live-options.js';
+import type { ResolvedOptions, SessionOptions } from './options.js';
 import type { Session } from './session.js';
+import { validateOptions } from './validate-options.js';
 
 export type { SessionEvent, SessionEventName } from './context.js';
-export { ContextSession, findHostileKey } from './context.js';
+export { ContextSession } from './context.js';
 export type {
   ContextStoreClass,
   ExternalKey,
@@ -28,7 +25,6 @@ export type {
   SessionOptions,
   SessionStore,
 } from './options.js';
-export { SessionOptionError } from './options.js';
 export type { Callback, CommitOptions } from './session.js';
 export { Session } from './session.js';
 export type {
@@ -42,6 +38,7 @@ export type {
 export { onTrace, TRACE_CHANNEL } from './trace.js';
 export type { SessionData } from './util.js';
 export { decode, encode, hash } from './util.js';
+export { SessionOptionError } from './validate-options.js';
 
 declare module 'koa' {
   interface ExtendableContext {
