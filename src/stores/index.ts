@@ -6,14 +6,22 @@
  * - {@link RedisStore}: Redis through ioredis — chapters/09-redis-store.md
  * - {@link MysqlStore}: a MySQL / MariaDB table through mysql2 — chapters/10-mysql-store.md
  *
+ * All three are written against one contract (`contract.ts`): the same
+ * lifetime rule ({@link storeTtl}) and one kind of error
+ * ({@link StoreError}) for any call that fails while serving a request.
+ *
  * @module stores
  */
 export {
   DEFAULT_SESSION_TTL,
+  StoreError,
+  type StoreOperation,
+  storeTtl,
+} from './contract.js';
+export {
   MemoryStore,
   type MemoryStoreEntry,
   type MemoryStoreOptions,
-  storeTtl,
 } from './memory.js';
 export {
   DEFAULT_CLEANUP_INTERVAL,

@@ -14,72 +14,7 @@
  */
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
-
-/**
- * How long a record saved with `maxAge: 'session'` is kept when the caller
- * gives no `sessionTtl`: one day, koa-session's own default lifetime.
- * Shared by all three stores; the reasoning is in {@link storeTtl}.
- */
-export const DEFAULT_SESSION_TTL = 24 * 60 * 60 * 1000;
-
-// #region storeTtl
-/**
- * Turn the `maxAge` a store receives in `set` into a number of milliseconds
- * the record should live.
- *
- * From koa-session's `save` a store receives either a number (the cookie's
- * lifetime plus ten seconds of grace) or the string `'session'`, meaning
- * "a browser-session cookie: no `Expires`, gone when the browser closes".
- * The server is never told when that happens — and browsers that restore
- * tabs keep session cookies for weeks. So there is no right expiry to copy;
- * we have to pick one. Never expiring would let abandoned sessions pile up
- * forever, so a browser-session record lives `sessionTtl` ms (default: one
- * day) after its last save. Anything that is not a positive finite number
- * (`undefined` from a direct caller, `NaN`) is treated the same way.
- *
- * See chapters/09-redis-store.md#the-session-pitfall
- */
-export function storeTtl(
-  maxAge: MaxAge | undefined,
-  sessionTtl: number,
-): number {
-  if (typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge > 0) {
-    return Math.ceil(maxAge);
-  }
-  return sessionTtl;
-}
-// #endregion storeTtl
-
-/** Validate a `sessionTtl` option once, at construction. */
-export function checkSessionTtl(
-  owner: string,
-  value: number | undefined,
-): number {
-  if (value === undefined) return DEFAULT_SESSION_TTL;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new TypeError(
-      `${owner}: sessionTtl must be a positive number of ms, got ${value}`,
-    );
-  }
-  return Math.ceil(value);
-}
-
-/**
- * Read a record a network store handed back as text. Anything that is not a
- * JSON object — a half-written value, a plain string some other service
- * stored under our key — counts as "no session", so the visitor gets a
- * fresh one instead of a 500 on every request until the key expires.
- */
-export function parseRecord(text: string): SessionData | undefined {
-  try {
-    const data: unknown = JSON.parse(text);
-    return data !== null && typeof data === 'object'
-      ? (data as SessionData)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { checkSessionTtl, jsonOf, storeTtl } from './contract.js';
 
 /** Options for {@link MemoryStore}; all optional. */
 export interface MemoryStoreOptions {
@@ -171,7 +106,7 @@ export class MemoryStore implements SessionStore {
    * live `ctx.session`. Keeping that reference would let a later request
    * change "stored" data without ever saving it — a bug no real store has.
    * Serialising also makes the memory store fail exactly where Redis or
-   * MySQL would, on data JSON cannot represent.
+   * MySQL would, on data JSON cannot represent (with a `StoreError`).
    *
    * Writes are also when the store grows, so they are when it tidies up:
    * see {@link MemoryStore.prune}.
@@ -180,7 +115,7 @@ export class MemoryStore implements SessionStore {
    */
   set(key: string, sess: SessionData, maxAge: MaxAge | undefined): void {
     const now = this.#now();
-    const json = JSON.stringify(sess);
+    const json = jsonOf('MemoryStore', sess);
     this.#slots.set(key, {
       json,
       expires: now + storeTtl(maxAge, this.#sessionTtl),

@@ -30,7 +30,7 @@ import mysql, {
 } from 'mysql2/promise';
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
-import { checkSessionTtl, parseRecord, storeTtl } from './memory.js';
+import { attempt, checkSessionTtl, parseRecord, storeTtl } from './contract.js';
 
 /** The table koa-mysql-session creates, and ours by default. */
 export const DEFAULT_TABLE = '_mysql_session_store';
@@ -228,6 +228,7 @@ export class MysqlStore implements SessionStore {
    * a row the cleanup has not reached yet must not resurrect a session.
    * No row → `undefined`, and koa-session starts a new session with a new
    * id. A `data` column that is not a JSON object is treated as no row.
+   * Any failure comes out as a `StoreError` (src/stores/contract.ts).
    *
    * Why compare the id twice? SQL string equality is not byte equality.
    * Under MariaDB's `utf8mb4_bin` (and any PAD SPACE collation) `'abc'`
@@ -239,14 +240,16 @@ export class MysqlStore implements SessionStore {
    * See chapters/10-mysql-store.md#get
    */
   async get(id: string): Promise<SessionData | undefined> {
-    await this.ready();
-    const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [
-      id,
-      id,
-      Date.now(),
-    ]);
-    const text = rows[0]?.data;
-    return typeof text === 'string' ? parseRecord(text) : undefined;
+    return attempt('MysqlStore', 'get', async () => {
+      await this.ready();
+      const [rows] = await this.pool.query<RowDataPacket[]>(this.#sql.get, [
+        id,
+        id,
+        Date.now(),
+      ]);
+      const text = rows[0]?.data;
+      return typeof text === 'string' ? parseRecord(text) : undefined;
+    });
   }
   // #endregion get
 
@@ -275,10 +278,13 @@ export class MysqlStore implements SessionStore {
     sess: SessionData,
     maxAge: MaxAge | undefined,
   ): Promise<void> {
-    await this.ready();
-    const expires = Date.now() + storeTtl(maxAge, this.#sessionTtl);
-    const json = JSON.stringify(sess);
-    await this.pool.query(this.#sql.set, [id, expires, json, expires, json]);
+    return attempt('MysqlStore', 'set', async () => {
+      await this.ready();
+      const expires = Date.now() + storeTtl(maxAge, this.#sessionTtl);
+      const json = JSON.stringify(sess);
+      const values = [id, expires, json, expires, json];
+      await this.pool.query(this.#sql.set, values);
+    });
   }
   // #endregion set
 
@@ -290,8 +296,10 @@ export class MysqlStore implements SessionStore {
    * See chapters/10-mysql-store.md#destroy
    */
   async destroy(id: string): Promise<void> {
-    await this.ready();
-    await this.pool.query(this.#sql.destroy, [id, id]);
+    return attempt('MysqlStore', 'destroy', async () => {
+      await this.ready();
+      await this.pool.query(this.#sql.destroy, [id, id]);
+    });
   }
   // #endregion destroy
 

@@ -21,7 +21,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MaxAge, SessionStore } from '../options.js';
 import type { SessionData } from '../util.js';
-import { checkSessionTtl, parseRecord, storeTtl } from './memory.js';
+import { attempt, checkSessionTtl, parseRecord, storeTtl } from './contract.js';
 
 /** Options for {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -109,6 +109,7 @@ export class RedisStore implements SessionStore {
    * `undefined`: "no session", and koa-session starts a fresh one with a
    * fresh id.
    *
+   * Any failure comes out as a `StoreError` (src/stores/contract.ts).
    * Redis already deleted expired keys, so there is no expiry to check
    * here. Text that is not JSON (written by something else, or truncated)
    * is treated as missing too — a visitor gets a new session rather than a
@@ -117,8 +118,10 @@ export class RedisStore implements SessionStore {
    * See chapters/09-redis-store.md#get
    */
   async get(id: string): Promise<SessionData | undefined> {
-    const text = await this.client.get(this.keyFor(id));
-    return text === null ? undefined : parseRecord(text);
+    return attempt('RedisStore', 'get', async () => {
+      const text = await this.client.get(this.keyFor(id));
+      return text === null ? undefined : parseRecord(text);
+    });
   }
   // #endregion get
 
@@ -142,23 +145,25 @@ export class RedisStore implements SessionStore {
     sess: SessionData,
     maxAge: MaxAge | undefined,
   ): Promise<void> {
-    const ttl = storeTtl(maxAge, this.#sessionTtl);
-    const key = this.keyFor(id);
-    const value = JSON.stringify(sess);
-    if (!this.#wait) {
-      await this.client.set(key, value, 'PX', ttl);
-      return;
-    }
-    // Opt-in durability: SET and WAIT in one pipeline, one round trip. A
-    // Cluster client sends a pipeline to the node owning its key, and WAIT
-    // must run on the connection (so the node) that wrote.
-    const { replicas, timeout } = this.#wait;
-    const replies = await this.client
-      .pipeline()
-      .set(key, value, 'PX', ttl)
-      .wait(replicas, timeout)
-      .exec();
-    for (const [error] of replies ?? []) if (error) throw error;
+    return attempt('RedisStore', 'set', async () => {
+      const ttl = storeTtl(maxAge, this.#sessionTtl);
+      const key = this.keyFor(id);
+      const value = JSON.stringify(sess);
+      if (!this.#wait) {
+        await this.client.set(key, value, 'PX', ttl);
+        return;
+      }
+      // Opt-in durability: SET and WAIT in one pipeline, one round trip. A
+      // Cluster client sends a pipeline to the node owning its key, and
+      // WAIT must run on the connection (so the node) that wrote.
+      const { replicas, timeout } = this.#wait;
+      const replies = await this.client
+        .pipeline()
+        .set(key, value, 'PX', ttl)
+        .wait(replicas, timeout)
+        .exec();
+      for (const [error] of replies ?? []) if (error) throw error;
+    });
   }
   // #endregion set
 
@@ -169,7 +174,9 @@ export class RedisStore implements SessionStore {
    * See chapters/09-redis-store.md#destroy
    */
   async destroy(id: string): Promise<void> {
-    await this.client.del(this.keyFor(id));
+    return attempt('RedisStore', 'destroy', async () => {
+      await this.client.del(this.keyFor(id));
+    });
   }
   // #endregion destroy
 
