@@ -17,8 +17,7 @@
  *
  * @module stores/contract
  */
-import type { MaxAge } from '../options.js';
-import type { SessionData } from '../util.js';
+import type { MaxAge, SessionData } from '../index.js';
 
 /**
  * How long a record saved with `maxAge: 'session'` is kept when the caller

@@ -12,8 +12,7 @@
  *
  * @module stores/memory
  */
-import type { MaxAge, SessionStore } from '../options.js';
-import type { SessionData } from '../util.js';
+import type { MaxAge, SessionData, SessionStore } from '../index.js';
 import { checkSessionTtl, jsonOf, storeTtl } from './contract.js';
 
 /** Options for {@link MemoryStore}; all optional. */

@@ -28,8 +28,7 @@ import mysql, {
   type PoolOptions,
   type RowDataPacket,
 } from 'mysql2/promise';
-import type { MaxAge, SessionStore } from '../options.js';
-import type { SessionData } from '../util.js';
+import type { MaxAge, SessionData, SessionStore } from '../index.js';
 import { attempt, checkSessionTtl, parseRecord, storeTtl } from './contract.js';
 
 /** The table koa-mysql-session creates, and ours by default. */

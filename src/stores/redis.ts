@@ -19,8 +19,7 @@
  * @module stores/redis
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { MaxAge, SessionStore } from '../options.js';
-import type { SessionData } from '../util.js';
+import type { MaxAge, SessionData, SessionStore } from '../index.js';
 import { attempt, checkSessionTtl, parseRecord, storeTtl } from './contract.js';
 
 /** Options for {@link RedisStore}. */
