@@ -8,10 +8,14 @@
  *
  * - a configuration mistake (a bad `sessionTtl`, a missing client …) is a
  *   `TypeError` from the constructor, when the app starts;
- * - a failure while serving a request — the database is down, a value
- *   cannot be serialised — is a {@link StoreError}. The port does not
- *   catch it, exactly as koa-session does not: it propagates to Koa, which
- *   answers 500 and emits `error` on the app.
+ * - data JSON cannot hold (a `BigInt`, a cycle) is the `TypeError` that
+ *   `JSON.stringify` throws, before any I/O — a mistake in the caller's
+ *   data, not a store failure (the port never gets that far: hashing the
+ *   session fails first);
+ * - a failure of the store itself while serving a request — the database
+ *   is down, a command is refused — is a {@link StoreError}. The port does
+ *   not catch it, exactly as koa-session does not: it propagates to Koa,
+ *   which answers 500 and emits `error` on the app.
  *
  * Read with: chapters/08-memory-store.md
  *
@@ -151,17 +155,5 @@ export async function attempt<T>(
   } catch (cause) {
     if (cause instanceof StoreError) throw cause;
     throw new StoreError(store, operation, cause);
-  }
-}
-
-/**
- * `JSON.stringify(sess)` for a store's `set`: data JSON cannot hold (a
- * `BigInt`, a cycle) fails as a {@link StoreError}, as the database would.
- */
-export function jsonOf(store: string, sess: SessionData): string {
-  try {
-    return JSON.stringify(sess);
-  } catch (cause) {
-    throw new StoreError(store, 'set', cause);
   }
 }

@@ -13,7 +13,7 @@
  * @module stores/memory
  */
 import type { MaxAge, SessionData, SessionStore } from '../index.js';
-import { checkSessionTtl, jsonOf, storeTtl } from './contract.js';
+import { checkSessionTtl, storeTtl } from './contract.js';
 
 /** Options for {@link MemoryStore}; all optional. */
 export interface MemoryStoreOptions {
@@ -105,7 +105,7 @@ export class MemoryStore implements SessionStore {
    * live `ctx.session`. Keeping that reference would let a later request
    * change "stored" data without ever saving it — a bug no real store has.
    * Serialising also makes the memory store fail exactly where Redis or
-   * MySQL would, on data JSON cannot represent (with a `StoreError`).
+   * MySQL would, on data JSON cannot represent.
    *
    * Writes are also when the store grows, so they are when it tidies up:
    * see {@link MemoryStore.prune}.
@@ -114,7 +114,7 @@ export class MemoryStore implements SessionStore {
    */
   set(key: string, sess: SessionData, maxAge: MaxAge | undefined): void {
     const now = this.#now();
-    const json = jsonOf('MemoryStore', sess);
+    const json = JSON.stringify(sess);
     this.#slots.set(key, {
       json,
       expires: now + storeTtl(maxAge, this.#sessionTtl),

@@ -277,10 +277,10 @@ export class MysqlStore implements SessionStore {
     sess: SessionData,
     maxAge: MaxAge | undefined,
   ): Promise<void> {
+    const json = JSON.stringify(sess);
     return attempt('MysqlStore', 'set', async () => {
       await this.ready();
       const expires = Date.now() + storeTtl(maxAge, this.#sessionTtl);
-      const json = JSON.stringify(sess);
       const values = [id, expires, json, expires, json];
       await this.pool.query(this.#sql.set, values);
     });

@@ -144,10 +144,10 @@ export class RedisStore implements SessionStore {
     sess: SessionData,
     maxAge: MaxAge | undefined,
   ): Promise<void> {
+    const ttl = storeTtl(maxAge, this.#sessionTtl);
+    const key = this.keyFor(id);
+    const value = JSON.stringify(sess);
     return attempt('RedisStore', 'set', async () => {
-      const ttl = storeTtl(maxAge, this.#sessionTtl);
-      const key = this.keyFor(id);
-      const value = JSON.stringify(sess);
       if (!this.#wait) {
         await this.client.set(key, value, 'PX', ttl);
         return;

@@ -172,6 +172,30 @@ const OPEN: KnownDiff[] = [
       'koa.sess=eyJhIjoxLCJfZXhwaXJlIjoxNzAwMDg2NDAwMDAwLCJfbWF4QWdlIjo4NjQwMDAwMH0=; path=/',
     port: 'koa.sess=eyJhIjoxLCJfZXhwaXJlIjoxNzAwMDg2NDAwMDAwLCJfbWF4QWdlIjo4NjQwMDAwMH0=; path=/; httponly',
   },
+  {
+    id: 'KD9c',
+    title: '`sameSite: undefined` given at startup is written again later',
+    scenario: fixedScenario(
+      { opts: { sameSite: UNDEF } },
+      [
+        live('sameSite', UNDEF),
+        { t: 'req', client: 0, actions: [{ a: 'inspect' }], manual: false },
+      ],
+      9093,
+    ),
+    // koa-session deleted the startup undefined from the object, so writing
+    // it again adds a `sameSite` key to `ctx.sessionOptions`; for the port
+    // it is no change. Only the options show it: `cookies` treats an
+    // undefined sameSite as absent, so every header is the same.
+    path: 'response.headers[1][1]',
+    reference: '395',
+    port: '368',
+    also: {
+      path: 'response.body[0][1].options[10]',
+      reference: ['sameSite', UNDEF],
+      port: null,
+    },
+  },
 ];
 
 /**

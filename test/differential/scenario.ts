@@ -586,6 +586,8 @@ const LIVE_VALUES: Record<string, Json[]> = {
 
 /** Options whose startup `undefined` koa-session replaces with its default, in your object. */
 const DEFAULTED_WHEN_UNDEFINED = new Set(['overwrite', 'httpOnly', 'signed', 'autoCommit']);
+/** Options whose startup `undefined` koa-session deletes from your object. */
+const DELETED_WHEN_UNDEFINED = new Set(['sameSite']);
 
 /**
  * Change the options object after startup — both libraries read it on every
@@ -597,7 +599,8 @@ const DEFAULTED_WHEN_UNDEFINED = new Set(['overwrite', 'httpOnly', 'signed', 'au
  *  - deleting a key you did not pass at startup (koa-session had written its
  *    default there, so deleting it removes the default);
  *  - writing `undefined` again into one of the four options whose startup
- *    `undefined` koa-session replaced with `true`.
+ *    `undefined` koa-session replaced with `true`, or into `sameSite`,
+ *    whose startup `undefined` it deleted (KD9c).
  */
 function genLive(rng: Rng, spec: OptionSpec): Step {
   const names = Object.keys(LIVE_VALUES);
@@ -631,6 +634,9 @@ function genLive(rng: Rng, spec: OptionSpec): Step {
         startup !== undefined && rng.chance(0.25) ? startup : rng.pick(LIVE_VALUES[name]!);
       if (value === UNDEFINED && startup === UNDEFINED && DEFAULTED_WHEN_UNDEFINED.has(name)) {
         value = rng.chance(0.5);
+      }
+      if (value === UNDEFINED && startup === UNDEFINED && DELETED_WHEN_UNDEFINED.has(name)) {
+        value = rng.pick<Json>(['lax', 'strict', null]);
       }
       return { t: 'live', name, value };
     }
