@@ -34,7 +34,9 @@ export class ContextSession {
   readonly app: Context['app'];
   /** This request's options (`ctx.sessionOptions`), a private copy. */
   readonly opts: ResolvedOptions;
-  /** The store for this request: a ContextStore instance, `opts.store`, or none. */
+  /**
+   * The store for this request: a ContextStore instance, `opts.store`, or none.
+   */
   readonly store: SessionStore | undefined;
   /**
    * `undefined`: not loaded yet · `false`: set to `null` (to be removed) ·

@@ -69,7 +69,10 @@ export function findHostileKey(data: unknown): string | undefined {
   return undefined;
 }
 
-/** Can `value - 0` run without throwing? Primitives always can; objects need a working `valueOf`/`toString`. */
+/**
+ * Can `value - 0` run without throwing? Primitives always can; objects need a
+ * working `valueOf`/`toString`.
+ */
 function isNumberLike(value: unknown): boolean {
   if (
     value === null ||
@@ -84,7 +87,10 @@ function isNumberLike(value: unknown): boolean {
   }
 }
 
-/** A value as a log line should show it: `Infinity` stays `Infinity`, objects become JSON. */
+/**
+ * A value as a log line should show it: `Infinity` stays `Infinity`, objects
+ * become JSON.
+ */
 function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint')
     return String(value);

@@ -61,7 +61,10 @@ const CONTEXT_SESSION_GETTER = Symbol('context session getter');
 
 type SessionfulContext = Context & { [CONTEXT_SESSION]?: ContextSession };
 
-/** Either argument order is accepted, like koa-session: `session(opts, app)` or `session(app, opts)`. */
+/**
+ * Either argument order is accepted, like koa-session: `session(opts, app)` or
+ * `session(app, opts)`.
+ */
 function isApp(value: unknown): value is Koa {
   return (
     typeof value === 'object' &&
@@ -114,7 +117,8 @@ export function createSession(
     process.env.NODE_ENV !== 'production'
   ) {
     console.warn(
-      '[koa-session] DeprecationWarning: `maxage` option has been renamed to `maxAge`',
+      '[koa-session] DeprecationWarning: `maxage` option has been renamed ' +
+        'to `maxAge`',
     );
   }
   validateOptions({

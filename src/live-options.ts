@@ -96,7 +96,10 @@ export class LiveOptions {
   }
   // #endregion snapshot
 
-  /** The current value of one option, as koa-session would read it from your object. */
+  /**
+   * The current value of one option, as koa-session would read it from your
+   * object.
+   */
   current(name: string): unknown {
     const user = this.#user;
     if (Object.hasOwn(user, name)) {

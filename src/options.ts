@@ -16,7 +16,10 @@ import {
   type SessionData,
 } from './util.js';
 
-/** Lifetime of the session in milliseconds, or `'session'` for a browser-session cookie. */
+/**
+ * Lifetime of the session in milliseconds, or `'session'` for a browser-session
+ * cookie.
+ */
 export type MaxAge = number | 'session';
 
 /**
@@ -30,13 +33,17 @@ export type MaxAge = number | 'session';
  * a store must not hand to a command that expects a number.
  */
 export interface SessionStore {
-  /** Load the record saved under `key`; return a falsy value when there is none. */
+  /**
+   * Load the record saved under `key`; return a falsy value when there is none.
+   */
   get(
     key: string,
     maxAge: MaxAge | undefined,
     options: { ctx: Context; rolling: boolean | undefined },
   ): unknown;
-  /** Save `sess` under `key` for `maxAge` milliseconds (or a browser session). */
+  /**
+   * Save `sess` under `key` for `maxAge` milliseconds (or a browser session).
+   */
   set(
     key: string,
     sess: SessionData,
@@ -77,25 +84,51 @@ export interface SessionOptions {
   maxAge?: MaxAge;
   /** @deprecated old spelling of `maxAge`; still honoured, with a warning. */
   maxage?: MaxAge;
-  /** Commit (write headers / store) automatically after downstream middleware. Default `true`. */
+  /**
+   * Commit (write headers / store) automatically after downstream middleware.
+   * Default `true`.
+   */
   autoCommit?: boolean;
-  /** Replace an earlier `Set-Cookie` of the same name in this response. Default `true`. */
+  /**
+   * Replace an earlier `Set-Cookie` of the same name in this response. Default
+   * `true`.
+   */
   overwrite?: boolean;
-  /** Hide the cookie from page scripts. Default `true`. chapters/01-cookies.md#attributes */
+  /**
+   * Hide the cookie from page scripts. Default `true`.
+   * chapters/01-cookies.md#attributes
+   */
   httpOnly?: boolean;
-  /** Sign the cookie with `app.keys` (adds `<key>.sig`). Default `true`. chapters/01-cookies.md#signing */
+  /**
+   * Sign the cookie with `app.keys` (adds `<key>.sig`). Default `true`.
+   * chapters/01-cookies.md#signing
+   */
   signed?: boolean;
-  /** Re-send the cookie on every response, restarting its lifetime. Default `false`. */
+  /**
+   * Re-send the cookie on every response, restarting its lifetime. Default
+   * `false`.
+   */
   rolling?: boolean;
-  /** Re-send the cookie when less than half its lifetime is left. Default `false`. */
+  /**
+   * Re-send the cookie when less than half its lifetime is left. Default
+   * `false`.
+   */
   renew?: boolean;
   /** Mark the cookie `Secure`. Default: whatever the connection is. */
   secure?: boolean;
-  /** `SameSite` attribute: `'strict'`, `'lax'` or `'none'`. Default: not sent. */
+  /**
+   * `SameSite` attribute: `'strict'`, `'lax'` or `'none'`. Default: not sent.
+   */
   sameSite?: string;
-  /** Read and write the session id somewhere other than the cookie. chapters/05-init-from-external.md#external-keys */
+  /**
+   * Read and write the session id somewhere other than the cookie.
+   * chapters/05-init-from-external.md#external-keys
+   */
   externalKey?: ExternalKey;
-  /** Keep session data server-side and put only an id in the cookie. chapters/05-init-from-external.md */
+  /**
+   * Keep session data server-side and put only an id in the cookie.
+   * chapters/05-init-from-external.md
+   */
   store?: SessionStore;
   /** Like `store`, but a class constructed per request with `ctx`. */
   ContextStore?: ContextStoreClass;
@@ -103,7 +136,10 @@ export interface SessionOptions {
   encode?: (data: SessionData) => string;
   /** Turn a cookie value back into session data. Default: base64 then JSON. */
   decode?: (text: string) => SessionData;
-  /** Make a new session id (store mode). Default: `randomUUID()` with `prefix` in front. */
+  /**
+   * Make a new session id (store mode). Default: `randomUUID()` with `prefix`
+   * in front.
+   */
   genid?: (ctx: Context) => string;
   /** Put in front of generated ids (ignored when `genid` is given). */
   prefix?: string;

@@ -11,7 +11,9 @@ import type { ContextSession } from './context.js';
 import type { MaxAge } from './options.js';
 import type { SessionData } from './util.js';
 
-/** Node-style completion callback accepted by `save`, `regenerate` and `commit`. */
+/**
+ * Node-style completion callback accepted by `save`, `regenerate` and `commit`.
+ */
 export type Callback = (err?: unknown) => void;
 
 /** What `commit` can be asked to do beyond its normal "save if needed". */
@@ -124,21 +126,28 @@ export class Session {
   }
 
   /**
-   * This request's lifetime for the session (reads `ctx.sessionOptions.maxAge`).
-   * Assigning it forces a save so the browser (and store) learn the new
-   * lifetime even if no data changed. See chapters/06-should-save-session.md#forced-saves
+   * This request's lifetime for the session (it reads
+   * `ctx.sessionOptions.maxAge`). Assigning it forces a save, so the
+   * browser (and store) learn the new lifetime even if no data changed.
+   *
+   * See chapters/06-should-save-session.md#forced-saves
    */
   get maxAge(): MaxAge | undefined {
     return this.#owner.opts.maxAge;
   }
 
-  /** Change this request's lifetime, and force a save so it reaches the browser. */
+  /**
+   * Change this request's lifetime, and force a save so it reaches the browser.
+   */
   set maxAge(value: MaxAge | undefined) {
     this.#owner.opts.maxAge = value;
     this._requireSave = true;
   }
 
-  /** The store id of this session (store mode only; `undefined` for cookie sessions). */
+  /**
+   * The store id of this session (store mode only; `undefined` for cookie
+   * sessions).
+   */
   get externalKey(): string | undefined {
     return this.#externalKey;
   }

@@ -15,7 +15,8 @@ export class SessionOptionError extends TypeError {
   readonly option: string;
   constructor(option: string, expected: string, got: unknown) {
     super(
-      `koa-session: option \`${option}\` must be ${expected}, got ${describe(got)}`,
+      `koa-session: option \`${option}\` must be ${expected}, ` +
+        `got ${describe(got)}`,
     );
     this.name = 'SessionOptionError';
     this.option = option;
@@ -48,7 +49,10 @@ const FUNCTION_OPTIONS = [
   'beforeSave',
 ] as const;
 const SAME_SITE = /^(?:lax|none|strict)$/i;
-/** Largest |ms| a JavaScript Date can hold: 100 million days either side of 1970. */
+/**
+ * Largest |ms| a JavaScript Date can hold: 100 million days either side of
+ * 1970.
+ */
 const MAX_DATE_MS = 8.64e15;
 
 /**

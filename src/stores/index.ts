@@ -4,7 +4,8 @@
  *
  * - {@link MemoryStore}: a `Map` in this process — chapters/08-memory-store.md
  * - {@link RedisStore}: Redis through ioredis — chapters/09-redis-store.md
- * - {@link MysqlStore}: a MySQL / MariaDB table through mysql2 — chapters/10-mysql-store.md
+ * - {@link MysqlStore}: a MySQL / MariaDB table through mysql2 —
+ *   chapters/10-mysql-store.md
  *
  * All three are written against one contract (`contract.ts`): the same
  * lifetime rule ({@link storeTtl}) and one kind of error

@@ -17,11 +17,18 @@ import { checkSessionTtl, storeTtl } from './contract.js';
 
 /** Options for {@link MemoryStore}; all optional. */
 export interface MemoryStoreOptions {
-  /** Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day. */
+  /**
+   * Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day.
+   */
   sessionTtl?: number;
-  /** Sweep out expired records at most this often (ms), on a write. Default one minute. */
+  /**
+   * Sweep out expired records at most this often (ms), on a write. Default one
+   * minute.
+   */
   pruneInterval?: number;
-  /** The clock. Tests pass their own to step over an expiry without sleeping. */
+  /**
+   * The clock. Tests pass their own to step over an expiry without sleeping.
+   */
   now?: () => number;
 }
 

@@ -34,18 +34,30 @@ import { attempt, checkSessionTtl, parseRecord, storeTtl } from './contract.js';
 /** The table koa-mysql-session creates, and ours by default. */
 export const DEFAULT_TABLE = '_mysql_session_store';
 
-/** How often expired rows are deleted by default: every 15 minutes, as koa-mysql-session. */
+/**
+ * How often expired rows are deleted by default: every 15 minutes, as
+ * koa-mysql-session.
+ */
 export const DEFAULT_CLEANUP_INTERVAL = 15 * 60 * 1000;
 
 /** What the store itself understands, whichever way the pool is provided. */
 export interface MysqlStoreSettings {
-  /** Table name (optionally `database.table`). Default `_mysql_session_store`. */
+  /**
+   * Table name (optionally `database.table`). Default `_mysql_session_store`.
+   */
   table?: string;
-  /** Create the table if it is missing, before the first query. Default `true`. */
+  /**
+   * Create the table if it is missing, before the first query. Default `true`.
+   */
   createTable?: boolean;
-  /** Delete expired rows this often (ms); `0` turns the timer off. Default 15 minutes. */
+  /**
+   * Delete expired rows this often (ms); `0` turns the timer off. Default 15
+   * minutes.
+   */
   cleanupInterval?: number;
-  /** Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day. */
+  /**
+   * Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day.
+   */
   sessionTtl?: number;
   /**
    * Called when a background cleanup fails (the database is down, say).
@@ -63,7 +75,10 @@ export interface MysqlStoreSettings {
 export type MysqlStoreOptions = MysqlStoreSettings &
   (
     | {
-        /** A mysql2 promise pool you own: the store queries through it and never ends it. */
+        /**
+         * A mysql2 promise pool you own: the store queries through it and never
+         * ends it.
+         */
         pool: Pool;
       }
     | PoolOptions
@@ -89,7 +104,8 @@ function quoteTable(name: string): string {
     !parts.every((p) => IDENTIFIER.test(p))
   ) {
     throw new TypeError(
-      `MysqlStore: table must be a plain identifier like "sessions" or "db.sessions", got ${JSON.stringify(name)}`,
+      'MysqlStore: table must be a plain identifier like "sessions" or ' +
+        `"db.sessions", got ${JSON.stringify(name)}`,
     );
   }
   return parts.map((p) => `\`${p}\``).join('.');
@@ -151,19 +167,23 @@ export class MysqlStore implements SessionStore {
       // are different sessions, as they are in the cookie.
       create:
         `CREATE TABLE IF NOT EXISTS ${t} (` +
-        '`id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
+        '`id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin ' +
+        'NOT NULL, ' +
         '`expires` BIGINT NULL, `data` TEXT NULL, PRIMARY KEY (`id`), ' +
         `KEY \`${table.split('.').pop()}__expires\` (\`expires\`)` +
         ') DEFAULT CHARSET=utf8mb4',
       // `id = ?` finds the row through the primary key; the second,
       // byte-wise comparison then insists on an exact match (see `get`).
       get:
-        `SELECT \`data\` FROM ${t} WHERE \`id\` = ? AND CAST(\`id\` AS BINARY) = CAST(? AS BINARY) ` +
+        `SELECT \`data\` FROM ${t} WHERE \`id\` = ? ` +
+        'AND CAST(`id` AS BINARY) = CAST(? AS BINARY) ' +
         'AND `expires` > ?',
       set:
         `INSERT INTO ${t} (\`id\`, \`expires\`, \`data\`) VALUES (?, ?, ?) ` +
         'ON DUPLICATE KEY UPDATE `expires` = ?, `data` = ?',
-      destroy: `DELETE FROM ${t} WHERE \`id\` = ? AND CAST(\`id\` AS BINARY) = CAST(? AS BINARY)`,
+      destroy:
+        `DELETE FROM ${t} WHERE \`id\` = ? ` +
+        'AND CAST(`id` AS BINARY) = CAST(? AS BINARY)',
       cleanup: `DELETE FROM ${t} WHERE \`expires\` <= ?`,
     };
 
@@ -333,7 +353,10 @@ export class MysqlStore implements SessionStore {
   }
   // #endregion cleanup
 
-  /** Milliseconds left on the row, or `undefined` when there is none (or it expired). */
+  /**
+   * Milliseconds left on the row, or `undefined` when there is none (or it
+   * expired).
+   */
   async ttl(id: string): Promise<number | undefined> {
     await this.ready();
     const [rows] = await this.pool.query<RowDataPacket[]>(

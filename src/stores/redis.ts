@@ -37,7 +37,9 @@ export interface RedisStoreOptions {
    * is different: it goes into the id itself, and so into the cookie.
    */
   prefix?: string;
-  /** Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day. */
+  /**
+   * Lifetime in ms of a record saved with `maxAge: 'session'`. Default one day.
+   */
   sessionTtl?: number;
   /**
    * Opt-in: after each `set`, wait (Redis `WAIT`) until `replicas`
@@ -204,7 +206,8 @@ function checkWait(wait: RedisStoreOptions['wait']) {
     !int(wait.timeout, 1)
   ) {
     throw new TypeError(
-      'RedisStore: `wait` must be { replicas, timeout }: integers, timeout ≥ 1 ms',
+      'RedisStore: `wait` must be { replicas, timeout }: integers, ' +
+        'timeout ≥ 1 ms',
     );
   }
   return { replicas: wait.replicas, timeout: wait.timeout };

@@ -210,7 +210,7 @@ export const STEPS: readonly Step[] = [
     title: 'Hardening: refuse data that would break the Session',
     chapter: 3,
     read: ch('deviations', 'hostile-session-data'),
-    target: { file: 'src/context.ts', region: 'findHostileKey' },
+    target: { file: 'src/hardening.ts', region: 'findHostileKey' },
     bug: {
       find: "if (k === '_maxAge' || k === 'maxAge') {",
       replace: "if (k === '_maxAge') {",

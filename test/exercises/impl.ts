@@ -27,6 +27,9 @@ async function load<T>(file: string, reference: () => Promise<T>): Promise<T> {
 /** The session port: `src/index.ts`. */
 export const port = await load('src/index.ts', () => import('../../src/index.js'));
 
+/** The port's hardening, not public API: `src/hardening.ts`. */
+export const hardening = await load('src/hardening.ts', () => import('../../src/hardening.js'));
+
 /** Chapter 8's store: `src/stores/memory.ts`. */
 export const memory = () =>
   load('src/stores/memory.ts', () => import('../../src/stores/memory.js'));

@@ -5,10 +5,10 @@
  * hardening: data from outside (a cookie, a store) that would break the
  * Session or crash a later step must be refused before it is loaded.
  */
-import { port } from '../impl.js';
+import { hardening } from '../impl.js';
 import { describe, expect, it } from '../kit.js';
 
-const verdict = (json: string) => port.findHostileKey(JSON.parse(json));
+const verdict = (json: string) => hardening.findHostileKey(JSON.parse(json));
 
 describe('findHostileKey', () => {
   it('ordinary session data is fine', () => {
