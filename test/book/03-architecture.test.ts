@@ -207,6 +207,6 @@ describe('the lazy getter (port)', () => {
     browser.jar.set('koa.sess', 'whatever');
     await browser.get();
     trace.stop();
-    expect(trace.events).toEqual([{ step: 'skip', why: 'session never accessed' }]);
+    expect(trace.events).toEqual([{ step: 'skip', reason: 'untouched' }]);
   });
 });

@@ -149,7 +149,13 @@ describe('what the port reports (trace)', () => {
     browser.jar.set('koa.sess.sig', 'forged');
     await browser.get();
     trace.stop();
-    expect(trace.events[0]).toEqual({ step: 'cookie', key: 'koa.sess', present: false });
+    expect(trace.events[0]).toEqual({
+      step: 'cookie',
+      key: 'koa.sess',
+      present: false,
+      signature: 'wrong',
+      length: encode({ views: 41 }).length,
+    });
     expect(trace.events[1]).toEqual({ step: 'created', externalKey: undefined });
   });
 
@@ -159,7 +165,7 @@ describe('what the port reports (trace)', () => {
     await browser.get();
     trace.stop();
     expect(trace.events.slice(0, 3)).toEqual([
-      { step: 'cookie', key: 'koa.sess', present: true },
+      { step: 'cookie', key: 'koa.sess', present: true, signature: 'valid', length: 5 },
       {
         step: 'decode',
         ok: false,

@@ -164,7 +164,7 @@ export function traceApp(app: Koa) {
   const events: TraceEvent[] = [];
   const stop = onTrace((message) => {
     if (message.ctx.app !== app) return;
-    const { ctx: _ctx, ...event } = message;
+    const { ctx: _ctx, at: _at, ...event } = message;
     events.push(event as TraceEvent);
   });
   return {
