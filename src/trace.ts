@@ -177,11 +177,13 @@ export type TraceEvent =
   | {
       /** Commit wrote nothing: the request never read the session. */
       step: 'skip';
+      /** Why: `'untouched'`. */
       reason: Extract<SkipReason, 'untouched'>;
     }
   | {
       /** Commit decided to write nothing. */
       step: 'skip';
+      /** Why: `'new-empty'` or `'unchanged'`. */
       reason: Exclude<SkipReason, 'untouched'>;
       /** The hash taken at load (`undefined`: a new session) … */
       prevHash: number | undefined;
