@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expectCitedTest, type Proof, proofsIn } from '../support/proofs.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const chaptersDir = join(root, 'chapters');
@@ -84,11 +85,8 @@ function endsRegion(file: string, region: string): boolean {
     .some((line) => new RegExp(`^// ?#?endregion ${region}$`).test(line.trim()));
 }
 
-const PROOF = /`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"/g;
-
-function proofsOf(chapter: string): { file: string; name: string }[] {
-  const text = read(chapter).replace(/\s+/g, ' ');
-  return [...text.matchAll(PROOF)].map((m) => ({ file: m[1] as string, name: m[2] as string }));
+function proofsOf(chapter: string): Proof[] {
+  return proofsIn(read(chapter));
 }
 
 describe('embedded source regions', () => {
@@ -146,16 +144,7 @@ describe('proofs', () => {
 
   it.each(proofs.map((p) => [`${p.chapter} → ${p.file} › ${p.name}`, p] as const))(
     '%s',
-    (_label, p) => {
-      const file = join(root, p.file);
-      expect(existsSync(file), `${p.file} does not exist`).toBe(true);
-      const source = readFileSync(file, 'utf8').replace(/\s+/g, ' ');
-      const quoted = [`'${p.name}'`, `"${p.name}"`, `\`${p.name}\``];
-      expect(
-        quoted.some((q) => source.includes(q)),
-        `${p.file} has no test called "${p.name}"`,
-      ).toBe(true);
-    },
+    (_label, p) => expectCitedTest(p),
   );
 });
 

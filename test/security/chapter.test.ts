@@ -11,16 +11,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expectCitedTest, proofsIn } from '../support/proofs.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const chapterPath = join(root, 'chapters/11-security.md');
 const chapter = readFileSync(chapterPath, 'utf8');
-const flat = chapter.replace(/\s+/g, ' ');
+const _flat = chapter.replace(/\s+/g, ' ');
 
-const proofs = [...flat.matchAll(/`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"/g)].map((m) => ({
-  file: m[1]!,
-  name: m[2]!,
-}));
+const proofs = proofsIn(chapter);
 
 /** Proof tables name the file once in the header and the test in each row. */
 const tableProofs = (() => {
@@ -62,16 +60,7 @@ describe('chapters/11-security.md', () => {
 
   it.each([...proofs, ...tableProofs].map((p) => [`${p.file} › ${p.name}`, p] as const))(
     'proof exists: %s',
-    (_label, p) => {
-      const file = join(root, p.file);
-      expect(existsSync(file), `${p.file} does not exist`).toBe(true);
-      const source = readFileSync(file, 'utf8').replace(/\s+/g, ' ');
-      const quoted = [`'${p.name}'`, `"${p.name}"`, `\`${p.name}\``];
-      expect(
-        quoted.some((q) => source.includes(q)),
-        `no test called "${p.name}"`,
-      ).toBe(true);
-    },
+    (_label, p) => expectCitedTest(p),
   );
 
   it.each(embeds.map((e) => [`${e.raw}${e.region ? `#${e.region}` : ''}`, e] as const))(
