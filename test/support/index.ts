@@ -1,14 +1,19 @@
 /**
  * What several test suites share, one way each: signing and reading
- * cookies, a cookie jar, a frozen clock, a store that records its calls and
- * a checker for recorded outputs.
+ * cookies and a cookie jar (cookies.ts), a frozen clock (clock.ts), a store
+ * that records its calls (stores.ts), a checker for recorded outputs
+ * (recordings.ts), proof citations (proofs.ts), the session id shape
+ * (ids.ts) and an app's error collector (apps.ts).
  *
- * `services.ts` (Redis and MariaDB availability) is left out on purpose:
- * importing it probes both services, which only store tests should pay for.
+ * Left out on purpose: `services.ts` (importing it probes Redis and
+ * MariaDB, which only store tests should pay for) and `cluster.ts`.
+ * Scripts run outside vitest (the attack scripts) import cookies.ts, ids.ts
+ * or apps.ts directly: the others need vitest.
  */
 export * from './apps.js';
 export * from './clock.js';
 export * from './cookies.js';
 export * from './ids.js';
+export * from './proofs.js';
 export * from './recordings.js';
 export * from './stores.js';
