@@ -239,7 +239,15 @@ export function trace(
   event: TraceEvent | (() => TraceEvent),
 ): void {
   if (!channel.hasSubscribers) return;
-  const e = typeof event === 'function' ? event() : event;
+  let e: TraceEvent;
+  try {
+    e = typeof event === 'function' ? event() : event;
+  } catch {
+    // Building the event (hashing data JSON cannot hold, say) must not
+    // change what the request does: the failure belongs where koa-session
+    // would meet it, not in the trace.
+    return;
+  }
   channel.publish({ ...e, ctx, at: performance.now() });
 }
 

@@ -200,6 +200,30 @@ describe('trace events name each verdict', () => {
     expect(steps[0]).toMatchObject({ step: 'cookie', present: true, signature: 'unsigned' });
   });
 
+  it('listening changes nothing when the event cannot be built', async () => {
+    // A BigInt cannot be hashed. Without a listener a forced save still
+    // calls beforeSave and then fails in encode; with one, it must too.
+    const outcome = async () => {
+      const seen: string[] = [];
+      const app = new Koa();
+      app.keys = ['trace'];
+      app.silent = true;
+      app.use(session({ beforeSave: () => void seen.push('beforeSave') }, app));
+      app.use(async (ctx) => {
+        ctx.session!.big = 1n;
+        await ctx.session!.save();
+      });
+      const res = await request(app.callback()).get('/');
+      return { status: res.status, seen };
+    };
+    const quiet = await outcome();
+    const steps = record();
+    const traced = await outcome();
+    expect(quiet).toEqual({ status: 500, seen: ['beforeSave'] });
+    expect(traced).toEqual(quiet);
+    expect(steps.some((s) => s.step === 'commit')).toBe(false);
+  });
+
   it('a rolling session commits with the reason rolling', async () => {
     const app = counterApp({ rolling: true });
     const cookie = jarOf(await request(app).get('/'));
