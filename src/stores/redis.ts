@@ -139,6 +139,9 @@ export class RedisStore implements SessionStore {
    * `sessionTtl` (one day by default) instead of sending the string to
    * Redis.
    *
+   * With the opt-in `wait` option a `WAIT` rides along in the same
+   * round trip (chapters/13-scaling-out.md#wait).
+   *
    * See chapters/09-redis-store.md#set
    */
   async set(

@@ -191,6 +191,8 @@ export interface FailoverOptions {
   killAt: number;
   /** Passed to RedisStore (e.g. `{ wait: { replicas: 1, timeout: 100 } }`). */
   store?: Partial<RedisStoreOptions>;
+  /** Overrides of {@link CLUSTER_CLIENT_OPTIONS} for the app's client. */
+  client?: ClusterOptions;
 }
 
 export interface FailoverResult {
@@ -236,7 +238,7 @@ export interface FailoverResult {
  */
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
   const { cluster, users: count, duration, killAt } = options;
-  const client = await clusterClient(cluster);
+  const client = await clusterClient(cluster, options.client);
   const server = await counterServer({ client, ...options.store });
   const users = Array.from({ length: count }, () => new User(server.url));
   try {
