@@ -19,8 +19,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describeError, fail, isMain, listenPort, REDIS_URL } from './cli.js';
+import {
+  describeError,
+  fail,
+  flag,
+  isMain,
+  listenPort,
+  REDIS_URL,
+  redact,
+} from './cli.js';
 import { connectRedis } from './redis.js';
 
 /** One of the three set-ups the demo compares. */
@@ -174,8 +184,150 @@ export async function walk(
 }
 // #endregion walk
 
+/** Resolves when nothing listens on `port` (we could take it), else false. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Exit with one line if any of `ports` is taken: name it, and the script. */
+async function claim(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    if (await portFree(port)) continue;
+    fail(
+      `port ${port} is already in use (playground:scale needs ` +
+        `${ports.join(', ')}); pick others with ` +
+        `PORT=${ports[0]! + 10} npm run playground:scale`,
+    );
+  }
+}
+
+// #region scaleLab
+/**
+ * `npm run playground:scale -- --lab` (or `--lab=redis`, `--lab=cookie`):
+ * two processes of one kind on PORT+1 and PORT+2, and on PORT a page that
+ * shows both Session Labs side by side. The browser holds one cookie jar
+ * per host — ports do not separate cookies — so the same cookie goes to
+ * both processes, as it would behind a load balancer.
+ */
+async function scaleLab(kind: Scenario, basePort: number): Promise<void> {
+  const setup = SETUPS[kind];
+  const ports = [basePort + 1, basePort + 2];
+  await claim([basePort, ...ports]);
+  const children: ChildProcess[] = [];
+  const stopAll = () => Promise.all(children.map(stop));
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  for (const port of ports) {
+    try {
+      children.push(await startServer(setup.file, port, setup.args));
+    } catch (error) {
+      await stopAll();
+      fail(`could not start ${setup.file}: ${oneLine(error)}`);
+    }
+  }
+  const store =
+    kind === 'redis'
+      ? `one shared Redis (${redact(REDIS_URL)})`
+      : kind === 'memory'
+        ? 'its own MemoryStore, in its own memory'
+        : 'no store: the session is the cookie';
+  const page = scalePage(kind, ports, store, children);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page);
+  });
+  server.listen(basePort);
+  await once(server, 'listening');
+  process.stdout.write(
+    [
+      '',
+      `  Scale-out lab: ${SETUPS[kind].title}`,
+      `  ▶ open http://localhost:${basePort}/ — both labs side by side`,
+      `    process A: http://localhost:${ports[0]}/__lab`,
+      `    process B: http://localhost:${ports[1]}/__lab`,
+      `  Each process uses ${store}.`,
+      '  Press Change session in A, then in B, and watch B’s store.get.',
+      '  --lab=memory | redis | cookie picks the kind. Ctrl-C stops all three.',
+      '',
+    ].join('\n'),
+  );
+}
+// #endregion scaleLab
+
+function scalePage(
+  kind: Scenario,
+  ports: number[],
+  store: string,
+  children: ChildProcess[],
+): string {
+  const column = (port: number, name: string, child: ChildProcess) => `
+  <section>
+    <h2>Process ${name} <small>:${port} · pid ${child.pid} · ${store}</small></h2>
+    <iframe title="Session Lab of process ${name}"
+      src="http://localhost:${port}/__lab"></iframe>
+  </section>`;
+  const expect =
+    kind === 'memory'
+      ? 'Expect: B has never heard of A’s id — store.get finds nothing, a new session starts, and the count never passes 1 across the two.'
+      : kind === 'redis'
+        ? 'Expect: both ask the same Redis — B finds what A saved, and the count goes on.'
+        : 'Expect: it works — the data travels in the cookie; all the processes share is the signing key.';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Session Lab · scale-out (${kind})</title>
+<style>
+  body { margin: 0; font: 15px/1.4 system-ui, sans-serif; }
+  header { padding: 10px 16px; }
+  h1 { font-size: 1.2rem; margin: 0 0 4px; }
+  p { margin: 2px 0; }
+  main { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; padding: 0 8px 8px; }
+  h2 { font-size: 1rem; margin: 4px 8px; }
+  small { font-weight: 400; opacity: 0.75; }
+  iframe { width: 100%; height: calc(100vh - 130px); min-height: 600px;
+           border: 1px solid #8886; border-radius: 8px; }
+  @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
+</style></head>
+<body>
+<header>
+  <h1>Scale-out: one browser, two processes (${kind})</h1>
+  <p>The same cookie goes to both: a browser keeps one jar per host, and
+  ports do not separate cookies. Each process uses ${store}.</p>
+  <p>${expect}</p>
+</header>
+<main>${column(ports[0]!, 'A', children[0]!)}${column(ports[1]!, 'B', children[1]!)}
+</main>
+</body></html>
+`;
+}
+
+/** A child's failure as one line, without its own leading ✗. */
+function oneLine(error: unknown): string {
+  return describeError(error).replace(/^✗ /, '').split('\n')[0] ?? '';
+}
+
 async function main(): Promise<void> {
   const basePort = listenPort();
+  const labFlag = flag('lab');
+  if (labFlag !== undefined) {
+    const kind = labFlag === 'true' ? 'memory' : labFlag;
+    if (kind !== 'memory' && kind !== 'redis' && kind !== 'cookie') {
+      fail(`--lab must be memory, redis or cookie, got ${kind}`);
+    }
+    if (kind === 'redis') {
+      const client = await connectRedis(REDIS_URL).catch((error: Error) =>
+        fail(error.message),
+      );
+      client.disconnect();
+    }
+    return scaleLab(kind, basePort);
+  }
+  await claim([basePort, basePort + 1]);
   const client = await connectRedis(REDIS_URL).catch((error: Error) =>
     fail(error.message),
   );
@@ -187,7 +339,7 @@ async function main(): Promise<void> {
     try {
       steps = await walk(scenario, basePort);
     } catch (error) {
-      fail(`could not run the ${scenario} servers: ${describeError(error)}`);
+      fail(`could not run the ${scenario} servers: ${oneLine(error)}`);
     }
     steps.forEach((step, i) => {
       // In store mode the cookie holds only the id, so a new value means a

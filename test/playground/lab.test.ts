@@ -400,6 +400,66 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
     }
   }
 
+  it('draws a synthetic card as given: an older key, a renew save', async () => {
+    // States the demos never reach, fed straight into the stream: what
+    // the page shows must be what the events say, and nothing else.
+    const { app, lab } = memoryApp({ cookieMode: true, trace: false });
+    const { server, url } = await listen(app);
+    try {
+      await page.goto(`${url}/__lab`);
+      await page.waitForFunction(
+        `document.getElementById('status').textContent.startsWith('Live')`,
+      );
+      lab.publish({
+        kind: 'request',
+        id: 9001,
+        at: Date.now(),
+        method: 'GET',
+        url: '/synthetic?older-key',
+        status: 200,
+        ms: 1,
+        body: 'synthetic',
+        servedBy: 'pid 0',
+        client: 'lab',
+        cookie: { name: 'koa:sess', value: 'e30=', bytes: 13, attributes: '' },
+        signature: null,
+        steps: [
+          {
+            kind: 'event',
+            event: {
+              step: 'cookie',
+              key: 'koa:sess',
+              present: true,
+              signature: 'older-key',
+              length: 4,
+            },
+          },
+          { kind: 'event', event: { step: 'decode', ok: true } },
+          { kind: 'event', event: { step: 'valid', ok: true } },
+          { kind: 'event', event: { step: 'loaded', mode: 'cookie', hash: 123 } },
+          {
+            kind: 'event',
+            event: { step: 'commit', reason: 'renew', forced: false, prevHash: 123, hash: 123 },
+          },
+          { kind: 'event', event: { step: 'save', target: 'cookie', maxAge: 4000, bytes: 4 } },
+        ],
+        setCookies: [],
+        records: [],
+      });
+      const card = await cardFor('/synthetic?older-key', 0);
+      expect(await page.locator('#verdict').textContent()).toContain('signed with an older key');
+      expect(await page.locator('#verdict').getAttribute('class')).toContain('t-warn');
+      expect(await text(card)).toContain('renew: under half its life left (hash 123 → 123)');
+      expect(await row(card, 'initFromCookie', 'end')).toContain('exit');
+      expect(await row(card, 'commit → _shouldSaveSession', 6)).toContain('exit');
+      expect(await row(card, 'commit → _shouldSaveSession', 4)).toContain('passed');
+    } finally {
+      await page.goto('about:blank');
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
+
   it('memory, cookie mode (the article exactly): every button, screenshots', async () => {
     await walk({
       name: 'cookie',

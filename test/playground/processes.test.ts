@@ -79,6 +79,27 @@ describe('a playground whose service is unreachable', () => {
   }, 30_000);
 });
 
+describe('playground:scale with a port taken', () => {
+  it('names the taken port and the script to re-run, in one ✗ line', async () => {
+    const net = await import('node:net');
+    const base = await freePort();
+    // Hold the second of the two ports the walk needs.
+    const holder = net.createServer().listen(base + 1, '127.0.0.1');
+    await new Promise((done) => holder.once('listening', done));
+    try {
+      const { code, stdout, stderr } = await run('scale.ts', { PORT: String(base) });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `✗ port ${base + 1} is already in use (playground:scale needs ${base}, ${base + 1}); ` +
+          `pick others with PORT=${base + 10} npm run playground:scale\n`,
+      );
+    } finally {
+      holder.close();
+    }
+  }, 30_000);
+});
+
 describe('a playground process that starts', () => {
   it('memory: prints its URL and what to try, then serves the counter', async () => {
     const port = await freePort();
