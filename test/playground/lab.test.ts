@@ -18,7 +18,14 @@
  * Without chromium the browser part is skipped with a message — except in
  * CI (CI=true), where a missing browser is a failure.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +48,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const record = !!process.env.LAB_RECORD;
-const shots = join(root, record ? 'chapters/lab' : 'test/playground/screenshots');
+/** Every screenshot goes here, for a person to look at (git-ignored). */
+const shots = join(root, 'test/playground/screenshots');
+/** With LAB_RECORD=1, the pane shots the book embeds also go here. */
+const bookShots = join(root, 'chapters/lab');
 
 if (!hasChromium && !process.env.CI) {
   console.warn(
@@ -179,6 +189,7 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
       if (message.type() === 'error') errors.push(`console: ${message.text()}`);
     });
     mkdirSync(shots, { recursive: true });
+    if (record) mkdirSync(bookShots, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -239,9 +250,9 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.screenshot({ path: join(shots, `${name}-1280-${scheme}.png`) });
       for (const pane of ['cookie', 'decision', 'store']) {
-        await page
-          .locator(`#${pane}-pane`)
-          .screenshot({ path: join(shots, `${name}-${pane}-${scheme}.png`) });
+        const file = `${name}-${pane}-${scheme}.png`;
+        const shot = await page.locator(`#${pane}-pane`).screenshot({ path: join(shots, file) });
+        if (record) writeFileSync(join(bookShots, file), shot);
       }
       await page.setViewportSize({ width: 390, height: 844 });
       await page.screenshot({ path: join(shots, `${name}-390-${scheme}.png`) });
