@@ -53,8 +53,24 @@ function write(dir: string, version: 'solved' | 'wrong', stamp = ''): void {
 const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 for (const name of Object.keys(env)) if (name.startsWith('VITEST')) delete env[name];
 
-function timeLearn(dir: string): Promise<{ ms: number; out: string }> {
+/**
+ * CPU seconds used by the processes this one has waited for (Linux:
+ * cutime + cstime in /proc/self/stat). On a busy machine wall time
+ * stretches with the load; CPU time does not, and on an idle two-core
+ * machine a run's wall time comes close to it.
+ */
+function childCpu(): number | undefined {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function timeLearn(dir: string): Promise<{ ms: number; out: string; cpu?: number }> {
   const started = performance.now();
+  const cpuBefore = childCpu();
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '--silent', 'learn', '--', '--workspace', dir], {
       cwd: ROOT,
@@ -64,7 +80,12 @@ function timeLearn(dir: string): Promise<{ ms: number; out: string }> {
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
-    child.on('close', () => resolve({ ms: performance.now() - started, out }));
+    child.on('close', () => {
+      const cpuAfter = childCpu();
+      const cpu =
+        cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+      resolve({ ms: performance.now() - started, out, cpu });
+    });
   });
 }
 
@@ -138,4 +159,10 @@ for (let i = 0; i < RUNS; i++) {
 }
 process.kill(-child.pid!, 'SIGINT');
 console.log(`watch mode, save → verdict:               ${stats(saves)}`);
+console.log(
+  `load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -9,7 +9,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   answerOf,
@@ -123,12 +122,6 @@ export function typecheck(dir: string): { done: Promise<string>; child: ChildPro
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // The checks come first: the compiler only gets what they leave over.
-  try {
-    if (child.pid) os.setPriority(child.pid, 10);
-  } catch {
-    // Not allowed here: it just competes on equal terms.
-  }
   let out = '';
   child.stdout!.on('data', (chunk) => {
     out += chunk;
@@ -188,19 +181,10 @@ export async function runSteps(
     print('Compare your workspace with the reference any time: diff -r .learn/src src');
     return outcome;
   }
-  // Type-check alongside the checks: two cores, two jobs.
-  const wantTypes = options.typecheck !== false && todo.some((s) => s.target);
-  const types = wantTypes ? typecheck(dir) : undefined;
-  let runs: StepRun[];
-  try {
-    runs = await proc.run(
-      { workspace: dir, files: todo.map(checksOf), explain: true, stopAtFailure: true },
-      options.limit,
-    );
-  } catch (err) {
-    types?.child.kill();
-    throw err;
-  }
+  const runs = await proc.run(
+    { workspace: dir, files: todo.map(checksOf), explain: true, stopAtFailure: true },
+    options.limit,
+  );
   const passing: Step[] = [];
   let failed: { step: Step; run: StepRun } | undefined;
   for (const run of runs) {
@@ -215,9 +199,11 @@ export async function runSteps(
     }
   }
   // What passed is shown at once; a code step is ticked only once the
-  // workspace type-checks, which may take a few seconds more.
-  const needTypes = !!types && passing.some((s) => s.target);
-  if (types && !needTypes) types.child.kill();
+  // workspace type-checks, which takes a few seconds more. The compiler
+  // starts only now: most runs end in a failing check, and those should
+  // not share the machine with it.
+  const needTypes = options.typecheck !== false && passing.some((s) => s.target);
+  const types = needTypes ? typecheck(dir) : undefined;
   for (const step of passing) {
     const waiting = needTypes && step.target ? dim('  (checks pass; type-checking…)') : '';
     print(`${green('✓')}  ${label(step)}  ${dim(step.title)}${waiting}`);
@@ -241,7 +227,7 @@ export async function runSteps(
     if (cause) delete progress.done[cause.name];
   }
   options.onVerdict?.();
-  const typeErrors = needTypes ? await types!.done : '';
+  const typeErrors = types ? await types.done : '';
   const firstCode = passing.find((s) => s.target);
   for (const step of passing) {
     if (typeErrors && firstCode && STEPS.indexOf(step) >= STEPS.indexOf(firstCode)) break;
