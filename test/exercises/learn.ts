@@ -135,7 +135,7 @@ function watch(): void {
       }
       if (key === 'h') {
         print();
-        learn.showHint(dir, print);
+        learn.showHint(dir, print, { again: 'press h' });
       }
     });
   }

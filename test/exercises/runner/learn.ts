@@ -560,7 +560,11 @@ export function listSteps(dir: string, print: Print): void {
 export function showHint(
   dir: string,
   print: Print,
-  { step: which, level }: { step?: string; level?: number } = {},
+  {
+    step: which,
+    level,
+    again = 'npm run learn -- hint',
+  }: { step?: string; level?: number; again?: string } = {},
 ): boolean {
   const progress: Progress = isWorkspace(dir) ? readProgress(dir) : { done: {} };
   let step: Step | undefined;
@@ -598,8 +602,7 @@ export function showHint(
   }
   print();
   print(dim(`Read: ${step.read}`));
-  if (next < hints.length)
-    print(dim('Still stuck? npm run learn -- hint  (again, for the next one)'));
+  if (next < hints.length) print(dim(`Still stuck? ${again}  (again, for the next one)`));
   progress.hints = { ...progress.hints, [key]: Math.max(shownSoFar, next) };
   if (isWorkspace(dir)) writeProgress(dir, progress);
   return true;
