@@ -43,8 +43,9 @@ export function stepsSection(): string {
       const n = STEPS.indexOf(step) + 1;
       const [page, anchor] = step.read.replace(/^chapters\//, './').split('#');
       const read = page === `./${file}` ? `#${anchor}` : `${page?.replace('./', '')}#${anchor}`;
+      const link = read.startsWith('#') ? file + read : read;
       out.push(
-        `- **${n}. \`${step.name}\`** · ${KIND[step.kind]} · ${step.title} ([read](./${read.startsWith('#') ? file + read : read})) · \`npm run learn -- run ${step.name}\``,
+        `- **${n}. \`${step.name}\`** · ${KIND[step.kind]} · [${step.title}](./${link}) · \`npm run learn -- run ${step.name}\``,
       );
     }
     out.push('');
