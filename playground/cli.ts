@@ -131,6 +131,20 @@ export function serverUrl(server: Server): string {
   return `http://localhost:${port}`;
 }
 
+/** The curl commands the banner suggests, their comments aligned. */
+function tryLines(url: string): string[] {
+  const rows: [string, string][] = [
+    [`curl -b ${JAR} -c ${JAR} ${url}/`, 'again and again: the count goes up'],
+    [`curl -b ${JAR} ${url}/__session`, 'what the server sees'],
+    [`curl -b ${JAR} -c ${JAR} ${url}/logout`, 'forget the session'],
+    [`curl -b ${JAR} -c ${JAR} '${url}/grow?bytes=5000'`, 'a 5 kB session'],
+  ];
+  const width = Math.max(...rows.map(([command]) => command.length));
+  return rows.map(
+    ([command, note]) => `    ${command.padEnd(width)}  # ${note}`,
+  );
+}
+
 /**
  * The start-up text: where the server is, where its Session Lab is, and
  * what to try. With `PLAYGROUND_QUIET=1` (the scale-out demo's children)
@@ -155,10 +169,7 @@ export function banner(
     ...lines.map((line) => `  ${line}`),
     '',
     '  Or from a terminal (the lab shows these requests too):',
-    `    curl -b ${JAR} -c ${JAR} ${url}/           # again: the count goes up`,
-    `    curl -b ${JAR} ${url}/__session            # what the server sees`,
-    `    curl -b ${JAR} -c ${JAR} ${url}/logout     # forget the session`,
-    `    curl -b ${JAR} -c ${JAR} '${url}/grow?bytes=5000'  # a 5 kB session`,
+    ...tryLines(url),
     '',
     traceRequested()
       ? '  Trace mode is ON: one block per request below.'
