@@ -148,8 +148,9 @@ describe('npm run learn, as a learner uses it', () => {
     );
     const out = capture();
     const started = Date.now();
-    const outcome = await runSteps(dir, out.print, { typecheck: false, limit: 3000 });
-    expect(Date.now() - started, 'it returned soon after the limit').toBeLessThan(15_000);
+    const outcome = await runSteps(dir, out.print, { typecheck: false, limit: 5000 });
+    // Start-up of the step process is not counted in the limit; allow for a busy machine.
+    expect(Date.now() - started, 'it returned, not long after the limit').toBeLessThan(45_000);
     expect(outcome.failing?.run.timedOut, 'reported as timed out').toBeDefined();
     expect(out.text()).toContain('did not finish — a loop that never ends?');
     expect(out.text(), 'names the check it was in').toMatch(/during the check:\n\s+sign ›/);
