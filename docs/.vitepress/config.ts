@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { transformerTwoslash } from '@shikijs/vitepress-twoslash';
 import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
 import { MermaidMarkdown } from 'vitepress-plugin-mermaid';
+import { proofBadges } from '../scripts/proofs.js';
 import { twoslashCompilerOptions } from './twoslash.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -150,6 +151,8 @@ export default defineConfig({
     // component itself is ours (theme/Mermaid.ts, registered in theme/index.ts).
     config(md) {
       MermaidMarkdown(md, { class: 'mermaid' });
+      // "(proof: `test/…` › "name")" becomes a ✓ badge linking to the test.
+      proofBadges(md);
     },
     theme: { light: 'github-light', dark: 'github-dark' },
     codeTransformers: [

@@ -13,6 +13,12 @@
  *    SVG (not as mermaid's error picture), local search finds a method,
  *    twoslash hovers are there. Screenshots of a few pages go to
  *    test/book/screenshots/ (git-ignored) for a person to look at.
+ * 4. Read it as a learner would (measure.ts): on every chapter and
+ *    annotated-source page at 1280×900, and every chapter at 390 px, no
+ *    listing scrolls sideways; at 1280 px no table is wider than its column,
+ *    every diagram's smallest text is at least 12 px and no diagram is
+ *    taller than the screen; a diagram opens enlarged on click; a proof
+ *    badge shows its test and leads to its source.
  *
  * Without chromium the browser part is skipped with a message — except in
  * CI (CI=true), where it must run and a missing browser is a failure.
@@ -34,6 +40,7 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEASURE_PAGE, type PageMeasure } from './measure.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -97,6 +104,7 @@ describe('the site', () => {
     if (reuse) return;
     await step('typedoc', bin('typedoc'), ['--options', 'docs/typedoc.json', '--logLevel', 'Warn']);
     await step('annotated source', bin('tsx'), ['docs/scripts/annotate.ts']);
+    await step('proof pages', bin('tsx'), ['docs/scripts/proofs.ts']);
     // The docs config type-check is independent of the build: run them side by side.
     await Promise.all([
       step('tsc docs', bin('tsc'), ['-p', 'docs/tsconfig.json']),
@@ -358,24 +366,132 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
     await page.close();
   }, 120_000);
 
-  it('writes screenshots of a few pages for a person to look at', async () => {
-    const page = await context.newPage();
-    const wanted: [string, string][] = [
-      ['/', 'home.png'],
-      ['/01-cookies.html', 'cookies.png'],
-      ['/03-architecture.html', 'architecture.png'],
-      ['/06-should-save-session.html', 'should-save.png'],
-      ['/source/src-context.html', 'annotated-context.png'],
-      ['/api/koa-session-annotated/functions/createSession.html', 'api-createSession.png'],
-    ];
-    for (const [path, name] of wanted) {
-      await page.goto(base + path, { waitUntil: 'load' });
-      if ((await page.locator('.mermaid').count()) > 0) {
-        await page.waitForFunction("document.querySelectorAll('.mermaid svg').length > 0");
-      }
-      await page.screenshot({ path: join(shots, name), fullPage: true });
-      expect(existsSync(join(shots, name))).toBe(true);
+  /** The chapters (every page at the top level) and the annotated-source pages. */
+  function readingPages(): { chapters: string[]; source: string[] } {
+    const all = htmlFiles(dist).map((f) => `/${relative(dist, f)}`);
+    return {
+      chapters: all.filter((p) => !p.slice(1).includes('/') && p !== '/404.html'),
+      source: all.filter((p) => p.startsWith('/source/')),
+    };
+  }
+
+  /** Open a page and wait until its diagrams are drawn. */
+  async function openPage(page: import('playwright-core').Page, path: string) {
+    await page.goto(base + path, { waitUntil: 'load' });
+    const expected = await page.locator('.mermaid').count();
+    if (expected) {
+      await page.waitForFunction(
+        `document.querySelectorAll('.mermaid svg').length >= ${expected}`,
+        null,
+        { timeout: 30_000 },
+      );
     }
+  }
+
+  it('listings never scroll sideways, tables fit, diagrams are readable and fit a screen', async () => {
+    const { chapters, source } = readingPages();
+    const problems: string[] = [];
+    let blocks = 0;
+    let smallest = Number.POSITIVE_INFINITY;
+    let tallest = 0;
+    async function check(width: number, paths: string[]) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of paths) {
+        await openPage(page, path);
+        const m = (await page.evaluate(MEASURE_PAGE)) as PageMeasure;
+        blocks += m.codeBlocks;
+        for (const o of m.overflowing) {
+          problems.push(
+            `${path} @${width}: listing #${o.index} hides ${o.hidden}px (${o.firstLine})`,
+          );
+        }
+        if (width >= 1280 && m.wideTables)
+          problems.push(`${path}: ${m.wideTables} table(s) too wide`);
+        if (width < 1280) continue;
+        for (const d of m.diagrams) {
+          smallest = Math.min(smallest, d.smallestText);
+          tallest = Math.max(tallest, d.height);
+          if (d.smallestText < 12) {
+            problems.push(`${path}: diagram #${d.index} has ${d.smallestText}px text (< 12px)`);
+          }
+          if (d.height > m.viewport.height) {
+            problems.push(`${path}: diagram #${d.index} is ${d.height}px tall (> one screen)`);
+          }
+        }
+      }
+      await page.close();
+    }
+    await Promise.all([check(1280, [...chapters, ...source]), check(390, chapters)]);
+    console.info(
+      `[book] reading: ${chapters.length} chapters at 1280 and 390 px, ${source.length} source pages;` +
+        ` ${blocks} listings measured; smallest diagram text ${smallest}px, tallest diagram ${tallest}px`,
+    );
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it('a click on a diagram opens it enlarged; Escape closes it', async () => {
+    const page = await context.newPage();
+    await openPage(page, '/11-security.html');
+    const diagram = page.locator('.mermaid').first();
+    await diagram.scrollIntoViewIfNeeded();
+    const inline = (await diagram.locator('svg').boundingBox())!;
+    await diagram.click();
+    const dialog = page.locator('dialog.diagram-dialog[open]');
+    await dialog.waitFor();
+    const enlarged = (await dialog.locator('svg').boundingBox())!;
+    expect(enlarged.width).toBeGreaterThan(inline.width);
+    await page.screenshot({ path: join(shots, 'diagram-enlarged.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('dialog.diagram-dialog').count()).toBe(0);
+    // Enter on the focused diagram opens it too.
+    await diagram.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
     await page.close();
   }, 120_000);
+
+  it('a proof badge shows its test on hover and links to the test’s source', async () => {
+    const page = await context.newPage();
+    await openPage(page, '/01-cookies.html');
+    const badges = page.locator('a.proof-badge');
+    expect(await badges.count()).toBeGreaterThan(10);
+    expect(await page.locator('.vp-doc').textContent()).not.toContain('(proof:');
+    const badge = badges.first();
+    await badge.scrollIntoViewIfNeeded();
+    await badge.hover();
+    const tip = badge.locator('.proof-tip');
+    await expect.poll(() => tip.isVisible()).toBe(true);
+    expect(await tip.textContent()).toContain('test/');
+    const href = (await badge.getAttribute('href'))!;
+    await badge.click();
+    await page.waitForURL(`**${href}`);
+    const anchor = decodeURIComponent(href.split('#')[1]!);
+    expect(await page.locator(`[id="${anchor}"]`).count()).toBe(1);
+    expect(await page.locator('.vp-doc div[class*="language-ts"]').count()).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
+
+  it('writes screenshots of the home page, chapters 4, 6, 11 and an annotated source, light and dark', async () => {
+    const wanted: [string, string][] = [
+      ['/', 'home'],
+      ['/04-init-from-cookie.html', 'ch04'],
+      ['/06-should-save-session.html', 'ch06'],
+      ['/11-security.html', 'ch11'],
+      ['/source/src-context.html', 'annotated-context'],
+      ['/api/koa-session-annotated/functions/createSession.html', 'api-createSession'],
+    ];
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await context.newPage();
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [path, name] of wanted) {
+        await openPage(page, path);
+        const file = join(shots, `${name}-${scheme}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        expect(existsSync(file)).toBe(true);
+      }
+      await page.close();
+    }
+  }, 300_000);
 });
