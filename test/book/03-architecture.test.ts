@@ -3,6 +3,7 @@
  * options, the lazy `ctx.session`, the middleware's order of work, the
  * Session object and what of it gets saved.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSession, SessionOptionError } from '../../src/index.js';
@@ -94,6 +95,62 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
     app.use(countViews);
     const x = await new Browser(app).get();
     expect(x.cookies.map((c) => c.name)).toEqual(['first', 'first.sig']);
+  });
+
+  it('a sub-app mounted the koa-mount way gets no session of its own', async () => {
+    type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
+    const make = (impl === 'port'
+      ? createSession
+      : (await import('koa-session')).default) as unknown as Make;
+    const admin = new Koa();
+    admin.keys = ['k'];
+    admin.use(make({ key: 'admin.sess' }, admin));
+    admin.use(countViews);
+    // What koa-mount does: run the sub-app's middleware on the parent's ctx.
+    const mounted: Koa.Middleware = (ctx, next) => {
+      if (!ctx.path.startsWith('/admin')) return next();
+      const chain = admin.middleware;
+      const run = (i: number): Promise<unknown> =>
+        i === chain.length ? next() : Promise.resolve(chain[i]!(ctx, () => run(i + 1)));
+      return run(0);
+    };
+    // A parent without sessions: the sub-app's middleware finds no ctx.session machinery.
+    const bare = new Koa();
+    bare.silent = true;
+    bare.use(mounted);
+    expect((await new Browser(bare).get('/admin')).status).toBe(500);
+    // A parent with its own session: the sub-app silently uses the parent's options.
+    const parent = bookApp(impl, undefined);
+    parent.use(mounted);
+    const x = await new Browser(parent).get('/admin');
+    expect(x.cookies.map((c) => c.name)).toEqual(['koa.sess', 'koa.sess.sig']);
+  });
+
+  it('two sessions side by side: two apps, one server, dispatched by path', async () => {
+    type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
+    const make = (impl === 'port'
+      ? createSession
+      : (await import('koa-session')).default) as unknown as Make;
+    const appWith = (key: string) => {
+      const app = new Koa();
+      app.keys = ['k'];
+      app.use(make({ key }, app));
+      app.use(countViews);
+      return app;
+    };
+    const site = appWith('site.sess').callback();
+    const admin = appWith('admin.sess').callback();
+    // A plain Node handler (what you pass to http.createServer): each request
+    // goes to exactly one app, and gets that app's ctx.
+    const handler = (req: IncomingMessage, res: ServerResponse) =>
+      (req.url ?? '/').startsWith('/admin') ? admin(req, res) : site(req, res);
+    const browser = new Browser({ callback: () => handler } as unknown as Koa);
+    const a = await browser.get('/');
+    const b = await browser.get('/admin');
+    const c = await browser.get('/admin');
+    expect(a.cookies.map((x) => x.name)).toEqual(['site.sess', 'site.sess.sig']);
+    expect(b.cookies.map((x) => x.name)).toEqual(['admin.sess', 'admin.sess.sig']);
+    expect([a.body, b.body, c.body]).toEqual(['1 views', '1 views', '2 views']);
   });
 
   it('assigning something other than an object or null is an error', async () => {

@@ -88,6 +88,61 @@ describe.each<Impl>(['port', 'upstream'])('initFromExternal (%s)', (impl) => {
     expect(again.headers['x-session-id']).toBe(id);
   });
 
+  it('logout with externalKey still writes the koa.sess deletion cookies and never calls externalKey.set', async () => {
+    const store = recordingStore();
+    const setCalls: string[] = [];
+    const externalKey = {
+      get: (ctx: Context) => ctx.get('X-Session-Id') || undefined,
+      set: (ctx: Context, id: string) => {
+        setCalls.push(id);
+        ctx.set('X-Session-Id', id);
+      },
+    };
+    const app = bookApp(impl, { store, externalKey }, (ctx) => {
+      if (ctx.path === '/logout') ctx.session = null;
+      else countViews(ctx, async () => {});
+    });
+    const login = await request(app.callback()).get('/');
+    const id = login.headers['x-session-id'] as string;
+    expect(setCalls).toEqual([id]);
+    const logout = await request(app.callback()).get('/logout').set('X-Session-Id', id);
+    // The record is gone …
+    expect(store.records.has(id)).toBe(false);
+    // … but nothing tells the client: externalKey.set is not called, no header,
+    expect(setCalls).toEqual([id]);
+    expect(logout.headers['x-session-id']).toBeUndefined();
+    // and the cookies it never had are "deleted" anyway.
+    const names = (logout.headers['set-cookie'] as unknown as string[]).map(
+      (line) => line.split('=')[0],
+    );
+    expect(names).toEqual(['koa.sess', 'koa.sess.sig']);
+    // The client still holds the dead id and sends it: a fresh session, a new id.
+    const after = await request(app.callback()).get('/').set('X-Session-Id', id);
+    expect(after.text).toBe('1 views');
+    expect(after.headers['x-session-id']).not.toBe(id);
+  });
+
+  it('the logout workaround: clear the client’s id yourself', async () => {
+    const store = recordingStore();
+    const externalKey = {
+      get: (ctx: Context) => ctx.get('X-Session-Id') || undefined,
+      set: (ctx: Context, id: string) => ctx.set('X-Session-Id', id),
+    };
+    const app = bookApp(impl, { store, externalKey }, (ctx) => {
+      if (ctx.path === '/logout') {
+        ctx.session = null;
+        // What koa-session does not do on remove: tell the client to drop its id.
+        ctx.set('X-Session-Id', '');
+        ctx.body = 'bye';
+      } else countViews(ctx, async () => {});
+    });
+    const login = await request(app.callback()).get('/');
+    const id = login.headers['x-session-id'] as string;
+    const logout = await request(app.callback()).get('/logout').set('X-Session-Id', id);
+    expect(logout.headers['x-session-id']).toBe('');
+    expect(store.records.has(id)).toBe(false);
+  });
+
   it('ContextStore builds a fresh store object per request, with ctx', async () => {
     const records = new Map<string, string>();
     const seen: string[] = [];

@@ -99,6 +99,58 @@ describe.each<Impl>(['port', 'upstream'])('save (%s)', (impl) => {
   });
 });
 
+describe('the deletion cookie (cookies 0.9)', () => {
+  it('an empty value is dated 1970 whatever maxAge says: maxAge: false changes no byte', async () => {
+    // What remove() writes, once with its maxAge: false and once with a lifetime.
+    const lines = async (maxAge: number | false) => {
+      const app = bookApp('port', undefined, (ctx) => {
+        ctx.cookies.set('koa.sess', '', {
+          signed: true,
+          httpOnly: true,
+          overwrite: true,
+          expires: new Date(0),
+          maxAge: maxAge as number,
+        });
+        ctx.body = 'ok';
+      });
+      return (await new Browser(app).get('/')).setCookie;
+    };
+    expect(await lines(false)).toEqual(DELETION_LINES);
+    expect(await lines(86_400_000)).toEqual(DELETION_LINES);
+  });
+});
+
+describe.each<Impl>(['port', 'upstream'])('callbacks (%s)', (impl) => {
+  it('save and regenerate take a Node-style callback; manuallyCommit takes none', async () => {
+    const seen: string[] = [];
+    const app = bookApp(impl, { autoCommit: false }, async (ctx) => {
+      const session = ctx.session!;
+      session.views = 1;
+      const returned = await new Promise<unknown>((done) => {
+        const r = session.save((err?: unknown) => {
+          seen.push(`save callback ${err ?? 'ok'}`);
+          done(r);
+        });
+      });
+      seen.push(`save returned ${returned}`);
+      // A callback passed to manuallyCommit is ignored: it gets a promise back.
+      const manual = (session.manuallyCommit as (cb: () => void) => unknown)(() =>
+        seen.push('manuallyCommit callback'),
+      );
+      seen.push(`manuallyCommit returned a ${manual?.constructor.name}`);
+      await manual;
+      ctx.body = 'ok';
+    });
+    await new Browser(app).get('/');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([
+      'save callback ok',
+      'save returned undefined',
+      'manuallyCommit returned a Promise',
+    ]);
+  });
+});
+
 describe.each<Impl>(['port', 'upstream'])('remove and regenerate (%s)', (impl) => {
   it('assigning null writes two deletion lines dated 1 January 1970', async () => {
     const browser = new Browser(bookApp(impl, undefined, routes));
