@@ -16,6 +16,7 @@ import {
   decodeCookie,
   freezeClock,
   type Impl,
+  type SetCookie,
   signature,
   transcript,
 } from './support.js';
@@ -145,6 +146,24 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
     expect(x.setCookie).toEqual([
       'koa.sess.sig=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly',
     ]);
+  });
+
+  it('with the view counter, an edited cookie gets a fresh, valid pair, not a deletion', async () => {
+    const browser = new Browser(bookApp(impl, undefined, countViews));
+    await browser.get();
+    await browser.get();
+    const value = browser.jar.get('koa.sess')!;
+    // One character edited, as a reader would do in /tmp/jar.
+    browser.jar.set(
+      'koa.sess',
+      `${value.slice(0, 5)}${value[5] === 'A' ? 'B' : 'A'}${value.slice(6)}`,
+    );
+    const x = await browser.get();
+    expect(x.body).toBe('1 views');
+    expect(x.cookies.map((c) => c.name)).toEqual(['koa.sess', 'koa.sess.sig']);
+    const [data, sig] = x.cookies as [SetCookie, SetCookie];
+    expect(sig.value).toBe(signature('koa.sess', data.value));
+    expect(x.setCookie.some((line) => line.includes('1970'))).toBe(false);
   });
 
   it('without app.keys a signed session cannot be saved', async () => {

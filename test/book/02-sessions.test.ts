@@ -3,11 +3,20 @@
  * cookie carries in each mode, and what that means for logging out and for
  * the cost of a request.
  */
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import {
   Browser,
   bookApp,
+  checkRecording,
   cookieNamed,
   countViews,
   decodeCookie,
@@ -15,6 +24,8 @@ import {
   recordingStore,
   UUID_V4,
 } from './support.js';
+
+const run = promisify(execFile);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -101,4 +112,43 @@ describe.each<Impl>(['port', 'upstream'])('where the session lives (%s)', (impl)
     expect(store.calls).toEqual([]);
     expect(x.setCookie).toEqual([]);
   });
+});
+
+describe('Try it: the logout experiment, with the playground and curl', () => {
+  // The exact one-liner chapter 2 prints, run against the memory playground in
+  // both modes; the chapter includes what it printed.
+  const ONE_LINE =
+    'curl -s -c "$D/jar" "$URL/" >/dev/null && cp "$D/jar" "$D/copy" && ' +
+    'curl -s -b "$D/jar" -c "$D/jar" "$URL/logout" >/dev/null && ' +
+    'curl -s -b "$D/copy" "$URL/"; echo';
+  it.runIf(existsSync('/usr/bin/curl'))(
+    'records the copy surviving logout in cookie mode only',
+    async () => {
+      const lines: string[] = [];
+      for (const cookieMode of [true, false]) {
+        const server = createPlayground({ cookieMode, trace: false, log: () => {} }).app.listen(
+          0,
+          '127.0.0.1',
+        );
+        await once(server, 'listening');
+        const { port } = server.address() as AddressInfo;
+        const dir = mkdtempSync(join(tmpdir(), 'book-try-'));
+        try {
+          const { stdout } = await run('sh', ['-c', ONE_LINE], {
+            env: { ...process.env, D: dir, URL: `http://127.0.0.1:${port}` },
+          });
+          const mode = cookieMode
+            ? 'npm run playground:memory -- --cookie'
+            : 'npm run playground:memory';
+          lines.push(`# the server: ${mode}`, stdout.trim());
+        } finally {
+          server.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      expect(lines[1]).toBe('2 views');
+      expect(lines[3]).toBe('1 views');
+      checkRecording('logout-experiment.txt', `${lines.join('\n')}\n`);
+    },
+  );
 });
