@@ -7,7 +7,15 @@
  *
  * @module util
  */
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
+
+// zlib.crc32 exists from Node 20.15 on: say so at startup, not as a link error.
+if (typeof zlib.crc32 !== 'function') {
+  throw new Error(
+    `koa-session-annotated needs Node.js 20.15 or newer (zlib.crc32); ` +
+      `this is ${process.version}`,
+  );
+}
 
 /**
  * A plain JSON-shaped record: what a session looks like once its class
@@ -69,7 +77,7 @@ export function decode(text: string): SessionData {
  * faithful port keeps it. See chapters/06-should-save-session.md#hashing.
  */
 export function hash(data: SessionData): number {
-  return crc32(JSON.stringify(data));
+  return zlib.crc32(JSON.stringify(data));
 }
 // #endregion hash
 

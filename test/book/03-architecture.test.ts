@@ -3,7 +3,11 @@
  * options, the lazy `ctx.session`, the middleware's order of work, the
  * Session object and what of it gets saved.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSession, SessionOptionError } from '../../src/index.js';
@@ -19,6 +23,8 @@ import {
   recordingStore,
   traceApp,
 } from './support.js';
+
+const run = promisify(execFile);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -265,5 +271,31 @@ describe('the lazy getter (port)', () => {
     await browser.get();
     trace.stop();
     expect(trace.events).toEqual([{ step: 'skip', reason: 'untouched' }]);
+  });
+});
+
+describe('the Node version (zlib.crc32 arrived in 20.15)', () => {
+  const root = new URL('../../', import.meta.url);
+  it('package.json and the README ask for Node 20.15 or newer', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+      engines: { node: string };
+    };
+    expect(pkg.engines.node).toBe('>=20.15');
+    expect(readFileSync(new URL('README.md', root), 'utf8')).toContain('Node 20.15 or newer');
+  });
+
+  it('without zlib.crc32 the import fails at once, with a message that names the fix', async () => {
+    // Pretend to be an older Node: remove crc32 from node:zlib before src/ loads.
+    const script = [
+      "const z = require('node:zlib');",
+      'delete z.crc32;',
+      "require('node:module').syncBuiltinESMExports();",
+      `import(${JSON.stringify(fileURLToPath(new URL('src/index.ts', root)))})`,
+      "  .then(() => console.log('loaded'), (e) => console.log(e.message));",
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: fileURLToPath(root),
+    });
+    expect(stdout.trim()).toMatch(/^koa-session-annotated needs Node\.js 20\.15 or newer/);
   });
 });

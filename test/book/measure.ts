@@ -9,6 +9,8 @@
  */
 
 export interface PageMeasure {
+  /** Source lines the browser had to wrap to fit (the last resort, counted). */
+  wrappedLines: number;
   /** Code blocks whose content is wider than the block (it would scroll). */
   overflowing: { index: number; hidden: number; firstLine: string }[];
   codeBlocks: number;
@@ -34,6 +36,11 @@ export const MEASURE_PAGE = `(() => {
       overflowing.push({ index, hidden, firstLine: first });
     }
   });
+  let wrappedLines = 0;
+  for (const line of document.querySelectorAll('.vp-doc div[class*="language-"] code .line')) {
+    const lh = parseFloat(getComputedStyle(line).lineHeight) || 20;
+    if (line.getBoundingClientRect().height > lh * 1.5) wrappedLines++;
+  }
   const column = document.querySelector('.vp-doc');
   const columnWidth = column ? column.clientWidth : innerWidth;
   let wideTables = 0;
@@ -57,7 +64,7 @@ export const MEASURE_PAGE = `(() => {
     }
     diagrams.push({ index, smallestText: Math.round(smallest * 10) / 10, height: Math.round(box.height), width: Math.round(box.width) });
   });
-  return { overflowing, codeBlocks: blocks.length, wideTables, diagrams, viewport: { width: innerWidth, height: innerHeight } };
+  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, diagrams, viewport: { width: innerWidth, height: innerHeight } };
 })()`;
 
 async function main(urls: string[]) {
@@ -90,7 +97,7 @@ async function main(urls: string[]) {
     console.log(
       `${url}\n  code blocks ${m.codeBlocks}, overflowing ${m.overflowing.length}` +
         ` (${m.overflowing.map((o) => `#${o.index} ${o.hidden}px`).join(', ')})` +
-        `, wide tables ${m.wideTables}` +
+        `, wide tables ${m.wideTables}, wrapped lines ${m.wrappedLines}` +
         `\n  diagrams: ${m.diagrams.map((d) => `#${d.index} text ${d.smallestText}px ${d.width}x${d.height}`).join('; ')}`,
     );
     if (process.env.SHOT) {

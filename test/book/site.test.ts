@@ -302,7 +302,7 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
         await page.waitForFunction(
           `document.querySelectorAll('.mermaid svg').length >= ${expected}`,
           null,
-          { timeout: 30_000 },
+          { timeout: 90_000 },
         );
         const errors = await page
           .locator('.mermaid svg[aria-roledescription="error"], .mermaid:has-text("Syntax error")')
@@ -380,11 +380,13 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
     await page.goto(base + path, { waitUntil: 'load' });
     const expected = await page.locator('.mermaid').count();
     if (expected) {
-      await page.waitForFunction(
-        `document.querySelectorAll('.mermaid svg').length >= ${expected}`,
-        null,
-        { timeout: 30_000 },
-      );
+      await page
+        .waitForFunction(`document.querySelectorAll('.mermaid svg').length >= ${expected}`, null, {
+          timeout: 90_000,
+        })
+        .catch((error: Error) => {
+          throw new Error(`${path}: diagrams not drawn: ${error.message}`);
+        });
     }
   }
 
@@ -468,7 +470,8 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
     await badge.click();
     await page.waitForURL(`**${href}`);
     const anchor = decodeURIComponent(href.split('#')[1]!);
-    expect(await page.locator(`[id="${anchor}"]`).count()).toBe(1);
+    // The router swaps the page in after the URL changes: wait for the heading.
+    await page.locator(`[id="${anchor}"]`).waitFor({ timeout: 30_000 });
     expect(await page.locator('.vp-doc div[class*="language-ts"]').count()).toBeGreaterThan(0);
     await page.close();
   }, 120_000);
