@@ -156,3 +156,24 @@ describe('chapter endings', () => {
     expect(headings.slice(-2)).toEqual(['Try it', 'Exercises']);
   });
 });
+
+describe('the deviations are counted the same everywhere', () => {
+  // The Deviations page lists two kinds (hostile data, your options); no page may claim one.
+  it('no page speaks of a single kind of deviation', () => {
+    const pages = [
+      ...chapterFiles.map((n) => [n, read(n)]),
+      ['README.md', readFileSync(join(root, 'README.md'), 'utf8')],
+    ];
+    const claims = pages.flatMap(([name, text]) =>
+      /exactly one kind of exception|one kind of exception|the one deliberate|the one place where it deliberately/i.test(
+        (text as string).replace(/\s+/g, ' '),
+      )
+        ? [name]
+        : [],
+    );
+    expect(claims).toEqual([]);
+    const deviations = read('deviations.md');
+    expect(deviations).toMatch(/^## Hostile session data/m);
+    expect(deviations).toMatch(/^## Options/m);
+  });
+});
