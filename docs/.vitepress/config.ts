@@ -120,9 +120,15 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
       { text: '11. Security', link: '/11-security' },
       { text: '12. Performance', link: '/12-performance' },
       { text: '13. Scaling out', link: '/13-scaling-out' },
-      { text: 'Pitfalls from the field', link: '/pitfalls' },
-      { text: 'Deviations from 7.0.2', link: '/deviations' },
-      { text: 'Exercises', link: '/exercises' },
+      { text: '14. Pitfalls from the field', link: '/pitfalls' },
+    ],
+  },
+  {
+    text: 'Appendices',
+    items: [
+      { text: 'A. Deviations from 7.0.2', link: '/deviations' },
+      { text: 'B. Exercises', link: '/exercises' },
+      { text: 'C. Glossary · 术语表', link: '/glossary' },
     ],
   },
 ];
