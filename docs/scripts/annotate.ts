@@ -17,7 +17,15 @@
  *
  * Usage: `tsx docs/scripts/annotate.ts [srcDir] [outDir]`
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +77,76 @@ function tsdocToMarkdown(text: string): string {
     });
 }
 
+const CHAPTERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'chapters');
+const CHAPTER_REF = /\bchapters\/([\w-]+)\.md(#[\w-]+)?/g;
+
+/**
+ * The words a reader should see for `chapters/04-x.md#anchor`: the
+ * chapter's title, and the section's when there is an anchor ("4.
+ * `initFromCookie`: from a cookie to a session › Decode failures").
+ */
+export function chapterLinkText(page: string, hash = ''): string {
+  let text: string;
+  try {
+    text = readFileSync(join(CHAPTERS_DIR, `${page}.md`), 'utf8');
+  } catch {
+    return `chapters/${page}.md${hash}`;
+  }
+  const strip = (h: string) => h.replace(/\s*\{#[\w-]+\}\s*$/, '').trim();
+  const title = strip(/^# (.+)$/m.exec(text)?.[1] ?? page);
+  if (!hash) return title;
+  const id = hash.slice(1);
+  const heading = new RegExp(`^#{2,4} (.+?)\\s*\\{#${id}\\}\\s*$`, 'm').exec(text);
+  return heading ? `${title} › ${strip(heading[1] as string)}` : title;
+}
+
+/** A Markdown link to a chapter, `prefix` leading from the page back to the site root. */
+export function chapterLink(page: string, hash: string, prefix: string): string {
+  return `[${chapterLinkText(page, hash)}](${prefix}${page}.md${hash})`;
+}
+
+/**
+ * The API reference (TypeDoc's Markdown) quotes doc comments as they are:
+ * turn their `chapters/….md#…` references into links with chapter titles
+ * too. Code blocks are left alone.
+ */
+export function linkApiPages(apiDir: string): number {
+  let changed = 0;
+  const walk = (dir: string, depth: number) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full, depth + 1);
+      else if (name.endsWith('.md')) {
+        const text = readFileSync(full, 'utf8');
+        let inFence = false;
+        const out = text
+          .split('\n')
+          .map((line) => {
+            if (/^\s*```/.test(line)) inFence = !inFence;
+            if (inFence) return line;
+            return line
+              .split(/(`[^`]*`)/)
+              .map((part, i) =>
+                i % 2 === 1
+                  ? part
+                  : part.replace(CHAPTER_REF, (_m, page: string, hash = '') =>
+                      chapterLink(page, hash, '../'.repeat(depth)),
+                    ),
+              )
+              .join('');
+          })
+          .join('\n');
+        if (out !== text) {
+          writeFileSync(full, out);
+          changed++;
+        }
+      }
+    }
+  };
+  walk(apiDir, 1);
+  return changed;
+}
+
 /**
  * Make prose safe for VitePress (whose pages are Vue templates) and useful:
  * outside code spans, `<` is escaped and `{{` broken up so Vue never sees a
@@ -92,10 +170,7 @@ function polishProse(markdown: string): string {
           return part
             .replace(/</g, '&lt;')
             .replace(/\{\{/g, '{&#8203;{')
-            .replace(
-              /\bchapters\/([\w-]+)\.md(#[\w-]+)?/g,
-              (m, page: string, hash = '') => `[${m}](../${page}.md${hash})`,
-            );
+            .replace(CHAPTER_REF, (_m, page: string, hash = '') => chapterLink(page, hash, '../'));
         })
         .join('');
     })
@@ -294,4 +369,9 @@ if (isMain) {
   const outDir = resolve(process.argv[3] ?? join(here, '..', 'source'));
   const written = generate(srcDir, outDir);
   console.log(`annotated source: ${written.length} pages in ${relative(process.cwd(), outDir)}`);
+  // The API reference, when TypeDoc has written it (docs:prepare runs TypeDoc first).
+  const apiDir = join(here, '..', 'api');
+  if (!process.argv[3] && existsSync(apiDir)) {
+    console.log(`API reference: chapter links in ${linkApiPages(apiDir)} pages`);
+  }
 }
