@@ -357,8 +357,9 @@ export class ContextSession {
   /**
    * Forget the session: destroy the stored record (store mode), then
    * overwrite the cookie with an empty value dated 1 January 1970, which
-   * every browser treats as "delete now". `maxAge: false` keeps `cookies`
-   * from computing a fresh expiry on top of that date.
+   * every browser treats as "delete now". The `maxAge: false` is kept from
+   * koa-session but changes no byte: `cookies` 0.9 already dates every empty
+   * value to 1970 and drops `maxAge` for it.
    *
    * See chapters/07-save-remove-commit.md#remove
    */

@@ -383,7 +383,7 @@ export const STEPS: readonly Step[] = [
     kind: 'write',
     title: 'Read, verify, decode, check, load',
     chapter: 4,
-    read: ch('04-init-from-cookie', 'the-method'),
+    read: ch('04-init-from-cookie', 'reading-the-cookie'),
     target: { file: 'src/context.ts', region: 'initFromCookie' },
     hints: {
       '': [
@@ -437,7 +437,7 @@ export const STEPS: readonly Step[] = [
     kind: 'write',
     title: 'Load a session from a store by the id in the cookie',
     chapter: 5,
-    read: ch('05-init-from-external', 'the-method'),
+    read: ch('05-init-from-external', 'where-the-id-comes-from'),
     target: { file: 'src/context.ts', region: 'initFromExternal' },
     hints: {
       '': [
@@ -472,7 +472,7 @@ export const STEPS: readonly Step[] = [
     kind: 'write',
     title: 'Decide whether a session needs writing back',
     chapter: 6,
-    read: ch('06-should-save-session', 'the-method'),
+    read: ch('06-should-save-session', 'truth-table'),
     target: { file: 'src/context.ts', region: '_shouldSaveSession' },
     hints: {
       '': [

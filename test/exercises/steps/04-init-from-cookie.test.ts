@@ -1,5 +1,5 @@
 /**
- * Step init-from-cookie — chapters/04-init-from-cookie.md#the-method
+ * Step init-from-cookie — chapters/04-init-from-cookie.md#reading-the-cookie
  *
  * Read, verify, decode, check, load. Every app here uses
  * `autoCommit: false`: saving is a later step, and these checks only look

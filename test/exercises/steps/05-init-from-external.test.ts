@@ -1,5 +1,5 @@
 /**
- * Step init-from-external — chapters/05-init-from-external.md#the-method
+ * Step init-from-external — chapters/05-init-from-external.md#where-the-id-comes-from
  *
  * Store mode: the cookie holds only an id, the data lives in a store. The
  * store here records every call, so the checks see exactly what your

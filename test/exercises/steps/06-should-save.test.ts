@@ -1,5 +1,5 @@
 /**
- * Step should-save — chapters/06-should-save-session.md#the-method
+ * Step should-save — chapters/06-should-save-session.md#truth-table
  *
  * Each check loads (or creates) a session inside a real request, lets the
  * handler do something to it, then asks your `_shouldSaveSession` for its
