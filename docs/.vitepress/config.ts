@@ -117,7 +117,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
   {
     text: 'Beyond the code',
     items: [
-      { text: '11. Security', link: '/11-security' },
+      { text: '11. Security essentials', link: '/11-security' },
       { text: '12. Performance', link: '/12-performance' },
       { text: '13. Scaling out', link: '/13-scaling-out' },
       { text: '14. Pitfalls from the field', link: '/pitfalls' },
@@ -129,6 +129,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
       { text: 'A. Deviations from 7.0.2', link: '/deviations' },
       { text: 'B. Exercises', link: '/exercises' },
       { text: 'C. Glossary · 术语表', link: '/glossary' },
+      { text: 'D. Attack lab', link: '/attack-lab' },
     ],
   },
 ];

@@ -1,11 +1,11 @@
 /**
- * chapters/11-security.md is built on this lab, so the lab checks the
- * chapter: every proof it cites names a test that exists, every embedded
- * file and region exists, every attack command it shows names a script that
- * exists, and every anchor of this chapter that the code points readers to is a
- * heading in the chapter.
+ * chapters/11-security.md and its appendix chapters/attack-lab.md are built on
+ * this lab, so the lab checks both pages: every proof they cite names a test
+ * that exists, every embedded file and region exists, every attack command
+ * they show names a script that exists, and every anchor of either page that
+ * the code points readers to is a heading on that page.
  *
- * Read with: chapters/11-security.md
+ * Read with: chapters/11-security.md, chapters/attack-lab.md
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -14,9 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { expectCitedTest, proofsIn } from '../support/proofs.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const pages = ['11-security', 'attack-lab'] as const;
 const chapterPath = join(root, 'chapters/11-security.md');
-const chapter = readFileSync(chapterPath, 'utf8');
-const _flat = chapter.replace(/\s+/g, ' ');
+const text = (page: string) => readFileSync(join(root, `chapters/${page}.md`), 'utf8');
+/** Both pages as one text: the claims moved between them, the checks did not. */
+const chapter = pages.map(text).join('\n\n');
 
 const proofs = proofsIn(chapter);
 
@@ -43,7 +45,8 @@ const embeds = [...chapter.matchAll(/^<<< (\S+?)(?:#([\w-]+))?$/gm)].map((m) => 
   region: m[2],
 }));
 
-const anchors = new Set([...chapter.matchAll(/\{#([\w-]+)\}/g)].map((m) => m[1]!));
+const anchorsOf = (page: string) =>
+  new Set([...text(page).matchAll(/\{#([\w-]+)\}/g)].map((m) => m[1]!));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -53,7 +56,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('chapters/11-security.md', () => {
+describe('chapters/11-security.md and chapters/attack-lab.md', () => {
   it('cites at least thirty proofs', () => {
     expect(proofs.length + tableProofs.length).toBeGreaterThan(30);
   });
@@ -85,18 +88,23 @@ describe('chapters/11-security.md', () => {
     for (const script of scripts) expect(existsSync(join(root, script)), script).toBe(true);
   });
 
-  it('every anchor of this chapter referenced from code is one of its headings', () => {
+  it('every anchor of these pages referenced from code or the book is one of its headings', () => {
     const referenced = new Map<string, string>();
-    for (const dir of ['src', 'test', 'playground']) {
-      for (const file of sourceFiles(join(root, dir))) {
-        for (const m of readFileSync(file, 'utf8').matchAll(/11-security\.md#([\w-]+)/g)) {
-          referenced.set(m[1]!, relative(root, file));
-        }
+    const files = ['src', 'test', 'playground'].flatMap((dir) => sourceFiles(join(root, dir)));
+    const chapters = readdirSync(join(root, 'chapters'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => join(root, 'chapters', name));
+    for (const file of [...files, ...chapters]) {
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /(11-security|attack-lab)\.(?:md|html)#([\w-]+)/g,
+      )) {
+        referenced.set(`${m[1]}#${m[2]}`, relative(root, file));
       }
     }
     expect(referenced.size).toBeGreaterThan(3);
-    for (const [anchor, file] of referenced) {
-      expect(anchors.has(anchor), `${file} links to #${anchor}, which the chapter lacks`).toBe(
+    for (const [target, file] of referenced) {
+      const [page, anchor] = target.split('#') as [string, string];
+      expect(anchorsOf(page).has(anchor), `${file} links to ${target}, which is no heading`).toBe(
         true,
       );
     }
