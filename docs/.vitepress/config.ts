@@ -130,6 +130,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
       { text: 'B. Exercises', link: '/exercises' },
       { text: 'C. Glossary · 术语表', link: '/glossary' },
       { text: 'D. Attack lab', link: '/attack-lab' },
+      { text: 'E. How the benchmarks are measured', link: '/perf-method' },
     ],
   },
 ];

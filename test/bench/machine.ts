@@ -14,7 +14,7 @@
  *
  * Linux only (/proc); elsewhere the check is skipped and reported as such.
  *
- * See chapters/12-performance.md#noise
+ * See chapters/perf-method.md#noise
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -7,7 +7,7 @@
  * the server owns its CPU core and every microsecond it spends is its own.
  * The routes are described in test/bench/app.ts.
  *
- * See chapters/12-performance.md#how-the-bench-works
+ * See chapters/perf-method.md#method
  */
 import { buildApp } from './app.js';
 import { CONTENDERS, type ContenderName } from './contenders.js';
