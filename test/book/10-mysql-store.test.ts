@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MysqlStore } from '../../src/stores/index.js';
@@ -119,5 +120,45 @@ describe.runIf(hasMysql)('MySQL / MariaDB (chapter 10)', () => {
       await show(),
     ];
     checkRecording('mysql-rows.txt', `${new IdRedactor().redact(parts.join('\n\n'))}\n`);
+  });
+});
+
+describe('the article’s MySQL demo packages (run it yourself)', () => {
+  // koa-session-minimal starts the store write and never looks at its
+  // promise again. The package is not installed here, so this runs the same
+  // shape in a fresh Node: a write that fails, neither awaited nor caught.
+  const run = (body: string) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, ['-e', body], (error, out, err) =>
+        resolve({ code: error ? (error.code as number) : 0, out, err }),
+      );
+    });
+  const failingWrite = "const write = () => Promise.reject(new Error('store is down'));";
+
+  it('a failed write that nobody awaits or catches ends the whole process', async () => {
+    const { code, out, err } = await run(
+      `${failingWrite}
+       function handler() { write(); return 'answered'; }
+       console.log(handler());
+       setTimeout(() => console.log('still serving'), 300);`,
+    );
+    expect(out).toContain('answered');
+    expect(out).not.toContain('still serving');
+    expect(err).toContain('store is down');
+    expect(code).toBe(1);
+  });
+
+  it('the same failure awaited and caught fails one request, and the process goes on', async () => {
+    const { code, out } = await run(
+      `${failingWrite}
+       async function handler() {
+         try { await write(); return 'answered'; } catch { return '503'; }
+       }
+       handler().then((r) => console.log(r));
+       setTimeout(() => console.log('still serving'), 300);`,
+    );
+    expect(out).toContain('503');
+    expect(out).toContain('still serving');
+    expect(code).toBe(0);
   });
 });
