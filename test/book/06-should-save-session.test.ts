@@ -4,8 +4,11 @@
  * chapters/recorded/should-save-truth-table.md), from real requests against
  * the port and against koa-session 7.0.2.
  */
+
+import { existsSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import type { SessionOptions } from '../../src/index.js';
 import {
   Browser,
@@ -17,6 +20,7 @@ import {
   recordingStore,
   traceApp,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -285,4 +289,25 @@ describe.each<Impl>(['port', 'upstream'])('saving decisions (%s)', (impl) => {
       new Date(clock.now() + 30 * 86_400_000).toUTCString(),
     );
   });
+});
+
+describe('Try it: rolling saves, an untouched session does not', () => {
+  it.runIf(existsSync('/usr/bin/curl'))(
+    "records the chapter's curl lines and the trace (tryit-06.txt)",
+    async () => {
+      const logs: string[] = [];
+      const { app } = createPlayground({
+        cookieMode: true,
+        trace: true,
+        log: (text) => logs.push(text),
+      });
+      const text = await tryIt(app, logs, [
+        'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
+        'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
+      ]);
+      expect(text).toContain('reason: changed');
+      expect(text).toContain('no save       session never accessed');
+      checkRecording('tryit-06.txt', text);
+    },
+  );
 });

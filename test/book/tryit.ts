@@ -1,0 +1,60 @@
+/**
+ * Run a chapter's "Try it" commands for real: the playground in this
+ * process with its trace on, the chapter's curl lines in a shell, and a
+ * transcript with the volatile parts (dates, times, hashes, signatures,
+ * cookie values) replaced by placeholders so a recording stays stable.
+ */
+import { exec } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type Koa from 'koa';
+
+const run = promisify(exec);
+
+/** Replace what changes from run to run with stable placeholders. */
+export function normalise(text: string): string {
+  return text
+    .replace(/expires=(?!Thu, 01 Jan 1970)[^;\n]*GMT/g, 'expires=<date>')
+    .replace(/eyJ[\w+/=…-]*/g, '<base64 JSON>')
+    .replace(/\.sig=[\w-]{20,}/g, '.sig=<sig>')
+    .replace(/\d+\.\d ms/g, '<t> ms')
+    .replace(/\b\d{6,}\b/g, '<n>');
+}
+
+/**
+ * Start `app` on a free port, run each chapter command (its
+ * `http://localhost:3000` and `/tmp/jar` pointed at the test's own), and
+ * return `$ command`, its output, then the trace the server printed.
+ */
+export async function tryIt(app: Koa, logs: string[], commands: string[]): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), 'book-tryit-'));
+  const out: string[] = [];
+  try {
+    for (const command of commands) {
+      const real = command
+        .replaceAll('http://localhost:3000', `http://127.0.0.1:${port}`)
+        .replaceAll('/tmp/jar', join(dir, 'jar'));
+      // grep finding nothing exits 1: that is an answer, not a failure.
+      const stdout = await run(real, { shell: '/bin/sh' }).then(
+        (r) => r.stdout,
+        (e: { stdout?: string }) => e.stdout ?? '',
+      );
+      // A long pipeline wraps before its `|`, as a shell would accept it.
+      const shown = `$ ${command}`;
+      out.push(shown.length > 80 ? shown.replace(' | ', ' \\\n    | ') : shown);
+      out.push(stdout.trim() ? stdout.trimEnd() : '(no output)');
+    }
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  out.push('', '# what the server printed (TRACE=1):', ...logs);
+  return `${normalise(out.join('\n'))}\n`;
+}
