@@ -3,7 +3,9 @@
  * session — signature, decode, validity — and what happens to each kind of
  * bad cookie.
  */
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import { decode, encode, hash } from '../../src/index.js';
 import {
   Browser,
@@ -16,6 +18,7 @@ import {
   traceApp,
   transcript,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -209,4 +212,26 @@ describe('recorded for chapter 4 (port)', () => {
       `${transcript('a custom decode throws a TypeError', '/', failed)}\n\n${transcript('the next request', '/', next)}\n`,
     );
   });
+});
+
+describe('Try it: a cookie without its signature starts over', () => {
+  it.runIf(existsSync('/usr/bin/curl'))(
+    'records a visit, the .sig line deleted, the next visit (tryit-04.txt)',
+    async () => {
+      const logs: string[] = [];
+      const { app } = createPlayground({
+        cookieMode: true,
+        trace: true,
+        log: (text) => logs.push(text),
+      });
+      const text = await tryIt(app, logs, [
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        "sed -i '/sess.sig/d' /tmp/jar",
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+      ]);
+      expect(text).toContain('signature missing');
+      expect(text.match(/1 views/g)).toHaveLength(2);
+      checkRecording('tryit-04.txt', text);
+    },
+  );
 });
