@@ -4,8 +4,11 @@
  * for byte. The transcripts the chapters quote are recorded here
  * (chapters/recorded/*.txt).
  */
+
+import { existsSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import {
   Browser,
   bookApp,
@@ -21,6 +24,7 @@ import {
   transcript,
   UUID_V4,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -292,4 +296,23 @@ describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', ()
     ];
     checkRecording('session-cookie-visits.txt', `${parts.join('\n\n')}\n`);
   });
+});
+
+describe('Try it: save with a TTL, then remove', () => {
+  it.runIf(existsSync('/usr/bin/curl'))(
+    'records a save, the stored record and a logout (tryit-07.txt)',
+    async () => {
+      const logs: string[] = [];
+      const { app } = createPlayground({
+        trace: true,
+        log: (text) => logs.push(text),
+      });
+      const text = await tryIt(app, logs, [
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+      ]);
+      expect(text).toContain('1970');
+      checkRecording('tryit-07.txt', text);
+    },
+  );
 });

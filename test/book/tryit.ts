@@ -17,12 +17,31 @@ const run = promisify(exec);
 
 /** Replace what changes from run to run with stable placeholders. */
 export function normalise(text: string): string {
-  return text
-    .replace(/expires=(?!Thu, 01 Jan 1970)[^;\n]*GMT/g, 'expires=<date>')
-    .replace(/eyJ[\w+/=…-]*/g, '<base64 JSON>')
-    .replace(/\.sig=[\w-]{20,}/g, '.sig=<sig>')
-    .replace(/\d+\.\d ms/g, '<t> ms')
-    .replace(/\b\d{6,}\b/g, '<n>');
+  const ids = new Map<string, string>();
+  const label = (id: string) => {
+    if (!ids.has(id)) ids.set(id, `<id-${ids.size + 1}>`);
+    return ids.get(id)!;
+  };
+  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  return (
+    text
+      .replace(/\r/g, '')
+      .replace(uuid, label)
+      // The trace clips long ids: `1053b347-26b4-…` is the id it starts.
+      .replace(/[0-9a-f]{8}-[0-9a-f-]*…/g, (clipped) => {
+        const prefix = clipped.slice(0, -1);
+        const full = [...ids.keys()].find((id) => id.startsWith(prefix));
+        return full ? label(full) : '<id>';
+      })
+      // Headers that say nothing about the session (`curl -i`).
+      .replace(/^(Date|Connection|Keep-Alive|X-Served-By|Content-\w+):.*\n/gim, '')
+      .replace(/Thu, 01 Jan 1970 00:00:00 GMT/g, '<1970>')
+      .replace(/expires=(?!Thu, 01 Jan 1970)[^;\n]*GMT/g, 'expires=<date>')
+      .replace(/eyJ[\w+/=…-]*/g, '<base64 JSON>')
+      .replace(/\.sig=[\w-]{20,}/g, '.sig=<sig>')
+      .replace(/\d+\.\d ms/g, '<t> ms')
+      .replace(/\b\d{6,}\b/g, '<n>')
+  );
 }
 
 /**
