@@ -3,8 +3,11 @@
  * cookies on the wire, checked against the port and, where the statement is
  * about koa-session's behaviour, against koa-session 7.0.2 as well.
  */
+
+import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import {
   BOOK_KEYS,
   Browser,
@@ -20,6 +23,7 @@ import {
   signature,
   transcript,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -271,4 +275,24 @@ describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', 
       `${transcript("after app.keys = ['new secret', 'book secret']", '/', x)}\n`,
     );
   });
+});
+
+describe('Try it: the view counter in a cookie', () => {
+  it.runIf(existsSync('/usr/bin/curl'))(
+    'records two visits with their Set-Cookie lines (tryit-01.txt)',
+    async () => {
+      const logs: string[] = [];
+      const { app } = createPlayground({
+        cookieMode: true,
+        trace: false,
+        log: (text) => logs.push(text),
+      });
+      const text = await tryIt(app, logs, [
+        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+      ]);
+      expect(text).toContain('2 views');
+      checkRecording('tryit-01.txt', text);
+    },
+  );
 });

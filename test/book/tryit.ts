@@ -74,6 +74,8 @@ export async function tryIt(app: Koa, logs: string[], commands: string[]): Promi
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  out.push('', '# what the server printed (TRACE=1):', ...logs);
+  if (logs.length > 0) {
+    out.push('', '# what the server printed (TRACE=1):', ...logs);
+  }
   return `${normalise(out.join('\n'))}\n`;
 }
