@@ -4,34 +4,9 @@
  * Your `decode` must read what koa-session 7.0.2 writes, undo your
  * `encode`, and throw a SyntaxError (nothing else) for junk.
  */
-import Koa from 'koa';
-import upstreamSession from 'koa-session';
 import { port } from '../impl.js';
 import { describe, expect, it } from '../kit.js';
-import { hit } from '../support/harness.js';
-
-/** The session cookie value koa-session 7.0.2 writes for `data`. */
-async function upstreamCookie(data: Record<string, unknown>): Promise<string> {
-  const app = new Koa();
-  app.silent = true; // a failure shows up in the test, not in Koa's log
-  app.keys = ['k'];
-  app.use(upstreamSession({ signed: false }, app));
-  app.use((ctx) => {
-    Object.assign(ctx.session!, data);
-    ctx.body = 'ok';
-  });
-  const res = await hit(app, '/', {});
-  const line = res.headers['set-cookie']![0]!;
-  return line.slice('koa.sess='.length).split(';')[0]!;
-}
-
-const SAMPLES: Record<string, unknown>[] = [
-  {},
-  { views: 1 },
-  { user: 'alice', roles: ['reader', 'writer'], cart: { items: [{ sku: 'A-1', qty: 2 }] } },
-  { note: 'semicolons; commas, spaces and "quotes"' },
-  { name: 'Zoë', city: 'Zürich', smile: '😀' },
-];
+import { SAMPLES, upstreamCookie } from '../support/codec.js';
 
 describe('decode', () => {
   it('reads a cookie koa-session 7.0.2 wrote', async () => {

@@ -6,16 +6,9 @@
 import { createRequire } from 'node:module';
 import { port } from '../impl.js';
 import { describe, expect, it } from '../kit.js';
+import { SAMPLES } from '../support/codec.js';
 
 const { crc32 } = createRequire(import.meta.url)('crc') as { crc32(text: string): number };
-
-const SAMPLES: Record<string, unknown>[] = [
-  {},
-  { views: 1 },
-  { user: 'alice', roles: ['reader', 'writer'], cart: { items: [{ sku: 'A-1', qty: 2 }] } },
-  { note: 'semicolons; commas, spaces and "quotes"' },
-  { name: 'Zoë', city: 'Zürich', smile: '😀' },
-];
 
 describe('hash', () => {
   it('is CRC-32: the standard check value for "123456789" is 0xCBF43926', () => {
