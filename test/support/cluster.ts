@@ -299,6 +299,7 @@ export class LocalCluster {
   async waitReady(ms = 30_000): Promise<void> {
     const start = Date.now();
     await until('cluster_state:ok on every node and all replica links up', ms, async () => {
+      let replicas = 0;
       for (const node of this.nodes) {
         if (node.dead) continue;
         const info = parseInfo(
@@ -307,6 +308,14 @@ export class LocalCluster {
         if (info.get('cluster_state') !== 'ok') return false;
         const repl = parseInfo(await withNode(node.port, (r) => r.info('replication')));
         if (repl.get('role') === 'slave' && repl.get('master_link_status') !== 'up') return false;
+        if (repl.get('role') === 'slave') replicas++;
+      }
+      // Links up is not enough: gossip may not yet have told every node who
+      // replicates whom, and tests read the topology from any node.
+      for (const node of this.nodes) {
+        if (node.dead) continue;
+        const seen = (await this.shards(node.port)).flatMap((s) => s.replicas);
+        if (seen.length !== replicas) return false;
       }
       return true;
     });
