@@ -281,16 +281,14 @@ describe('Try it: the view counter in a cookie', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records two visits with their Set-Cookie lines (tryit-01.txt)',
     async () => {
-      const logs: string[] = [];
-      const { app } = createPlayground({
-        cookieMode: true,
-        trace: false,
-        log: (text) => logs.push(text),
-      });
-      const text = await tryIt(app, logs, [
-        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
-        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
-      ]);
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: true, ...sink }),
+        [
+          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+        ],
+        { trace: false },
+      );
       expect(text).toContain('2 views');
       checkRecording('tryit-01.txt', text);
     },

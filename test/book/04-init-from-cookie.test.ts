@@ -218,17 +218,14 @@ describe('Try it: a cookie without its signature starts over', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records a visit, the .sig line deleted, the next visit (tryit-04.txt)',
     async () => {
-      const logs: string[] = [];
-      const { app } = createPlayground({
-        cookieMode: true,
-        trace: true,
-        log: (text) => logs.push(text),
-      });
-      const text = await tryIt(app, logs, [
-        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-        "sed -i '/sess.sig/d' /tmp/jar",
-        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-      ]);
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: true, ...sink }),
+        [
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+          "sed -i '/sess.sig/d' /tmp/jar",
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        ],
+      );
       expect(text).toContain('signature missing');
       expect(text.match(/1 views/g)).toHaveLength(2);
       checkRecording('tryit-04.txt', text);

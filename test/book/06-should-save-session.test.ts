@@ -295,16 +295,13 @@ describe('Try it: rolling saves, an untouched session does not', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     "records the chapter's curl lines and the trace (tryit-06.txt)",
     async () => {
-      const logs: string[] = [];
-      const { app } = createPlayground({
-        cookieMode: true,
-        trace: true,
-        log: (text) => logs.push(text),
-      });
-      const text = await tryIt(app, logs, [
-        'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
-        'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
-      ]);
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: true, ...sink }),
+        [
+          'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
+          'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
+        ],
+      );
       expect(text).toContain('reason: changed');
       expect(text).toContain('no save       session never accessed');
       checkRecording('tryit-06.txt', text);

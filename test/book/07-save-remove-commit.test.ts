@@ -302,15 +302,13 @@ describe('Try it: save with a TTL, then remove', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records a save, the stored record and a logout (tryit-07.txt)',
     async () => {
-      const logs: string[] = [];
-      const { app } = createPlayground({
-        trace: true,
-        log: (text) => logs.push(text),
-      });
-      const text = await tryIt(app, logs, [
-        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-        'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
-      ]);
+      const text = await tryIt(
+        (sink) => createPlayground(sink),
+        [
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+        ],
+      );
       expect(text).toContain('1970');
       checkRecording('tryit-07.txt', text);
     },

@@ -44,12 +44,36 @@ export function normalise(text: string): string {
   );
 }
 
+/** What {@link tryIt} hands a playground's `createApp`: trace on or off, and where it goes. */
+export interface TraceSink {
+  trace: boolean;
+  log: (text: string) => void;
+}
+
+export interface TryItOptions {
+  /** Print the server's trace under the transcript, as `TRACE=1` does. Default: true. */
+  trace?: boolean;
+  /**
+   * What the chapter shows → what the test really uses in its place, for
+   * names on a shared service (a Redis key prefix, a table name): the
+   * commands run with the real name, the transcript shows the chapter's.
+   */
+  aliases?: Record<string, string>;
+}
+
 /**
- * Start `app` on a free port, run each chapter command (its
- * `http://localhost:3000` and `/tmp/jar` pointed at the test's own), and
- * return `$ command`, its output, then the trace the server printed.
+ * Start a playground (`start` builds it, with the trace sink wired in) on a
+ * free port, run each chapter command (its `http://localhost:3000` and
+ * `/tmp/jar` pointed at the test's own), and return `$ command`, its output,
+ * then the trace the server printed.
  */
-export async function tryIt(app: Koa, logs: string[], commands: string[]): Promise<string> {
+export async function tryIt(
+  start: (sink: TraceSink) => { app: Koa },
+  commands: string[],
+  { trace = true, aliases = {} }: TryItOptions = {},
+): Promise<string> {
+  const logs: string[] = [];
+  const { app } = start({ trace, log: (text) => logs.push(text) });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -57,9 +81,12 @@ export async function tryIt(app: Koa, logs: string[], commands: string[]): Promi
   const out: string[] = [];
   try {
     for (const command of commands) {
-      const real = command
+      let real = command
         .replaceAll('http://localhost:3000', `http://127.0.0.1:${port}`)
-        .replaceAll('/tmp/jar', join(dir, 'jar'));
+        .replaceAll('/tmp/', `${dir}/`);
+      for (const [shown, used] of Object.entries(aliases)) {
+        real = real.replaceAll(shown, used);
+      }
       // grep finding nothing exits 1: that is an answer, not a failure.
       const stdout = await run(real, { shell: '/bin/sh' }).then(
         (r) => r.stdout,
@@ -77,5 +104,9 @@ export async function tryIt(app: Koa, logs: string[], commands: string[]): Promi
   if (logs.length > 0) {
     out.push('', '# what the server printed (TRACE=1):', ...logs);
   }
-  return `${normalise(out.join('\n'))}\n`;
+  let text = out.join('\n');
+  for (const [shown, used] of Object.entries(aliases)) {
+    text = text.replaceAll(used, shown);
+  }
+  return `${normalise(text)}\n`;
 }
