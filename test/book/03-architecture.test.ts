@@ -4,12 +4,13 @@
  * Session object and what of it gets saved.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import { createSession, SessionOptionError } from '../../src/index.js';
 import {
   Browser,
@@ -23,6 +24,7 @@ import {
   recordingStore,
   traceApp,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 const run = promisify(execFile);
 
@@ -298,4 +300,23 @@ describe('the Node version (zlib.crc32 arrived in 20.15)', () => {
     });
     expect(stdout.trim()).toMatch(/^koa-session-annotated needs Node\.js 20\.15 or newer/);
   });
+});
+
+describe('Try it: the lifecycle in trace mode', () => {
+  it.runIf(existsSync('/usr/bin/curl'))(
+    'records a counted visit and a favicon request that never reads the session (tryit-03.txt)',
+    async () => {
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: true, ...sink }),
+        [
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico',
+        ],
+      );
+      // The favicon answer carries no cookie: the session was never read.
+      expect(text).toMatch(/404 Not Found\n\nNot Found\n/);
+      expect(text).toContain('no save       session never accessed');
+      checkRecording('tryit-03.txt', text);
+    },
+  );
 });
