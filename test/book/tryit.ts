@@ -40,6 +40,8 @@ export function normalise(text: string): string {
       .replace(/eyJ[\w+/=…-]*/g, '<base64 JSON>')
       .replace(/\.sig=[\w-]{20,}/g, '.sig=<sig>')
       .replace(/\d+\.\d ms/g, '<t> ms')
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>')
+      .replace(/\b(process|pid"?:?) \d+/g, '$1 <pid>')
       .replace(/\b\d{6,}\b/g, '<n>')
   );
 }
