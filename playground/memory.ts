@@ -79,7 +79,10 @@ export function createApp(options: MemoryPlaygroundOptions = {}) {
   if (store) {
     app.use(async (ctx, next) => {
       if (ctx.path !== '/__store') return next();
-      ctx.body = { pid: process.pid, records: store.entries() };
+      // Indented, like /__session, so curl output reads without jq.
+      const body = { pid: process.pid, records: store.entries() };
+      ctx.type = 'application/json';
+      ctx.body = `${JSON.stringify(body, null, 2)}\n`;
     });
   }
 

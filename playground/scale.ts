@@ -346,7 +346,7 @@ async function main(): Promise<void> {
       // new session; in cookie mode the value changes with every save.
       const note =
         scenario !== 'cookie' && step.cookieChanged && i > 0
-          ? '   ← new session id: this process did not know the old one'
+          ? '  ← new id: unknown to this process'
           : '';
       process.stdout.write(
         `  request ${i + 1} → :${step.port} (${step.servedBy})  ${step.body}${note}\n`,
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
     const followed = counts.every((n, i) => n === i + 1);
     const verdict = followed
       ? '✓ the session followed the user across both processes'
-      : '✗ the session did not survive the switch: each process only knows its own sessions';
+      : '✗ the session was lost: each process knows only its own sessions';
     process.stdout.write(`  ${verdict}\n`);
     verdicts.push(`${scenario}: ${followed ? 'follows' : 'lost'}`);
   }
