@@ -6,9 +6,11 @@
  * Redis is expected on 127.0.0.1 (test/support/services.ts): without it
  * these tests are skipped with a message, in CI they fail.
  */
+import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import redisStore from 'koa-redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/redis.js';
 import type { SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
@@ -24,6 +26,7 @@ import {
   transcript,
   UUID_V4,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -160,5 +163,78 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
       await inspect(key),
     ].join('\n');
     checkRecording('redis-session-pitfall.txt', `${new IdRedactor().redact(text)}\n`);
+  });
+});
+
+const canTry = hasRedis && existsSync('/usr/bin/curl') && existsSync('/usr/bin/redis-cli');
+
+describe.runIf(canTry)('Try it: the Redis playground, its keys, and the pitfall', () => {
+  let client: Redis;
+  // The chapter's id prefix is `session`; on the shared Redis these runs
+  // use their own, shown as `session` in the recordings.
+  const prefix = `${TAG}_tryit:`;
+  const options = {
+    // The chapter's `redis-cli` talks to the Redis the tests use.
+    aliases: { "'session*'": `'${prefix}session*'`, 'redis-cli ': `redis-cli -u ${REDIS_URL} ` },
+    tidy: (text: string) => text.replaceAll(prefix, ''),
+  };
+
+  beforeAll(async () => {
+    client = new Redis(REDIS_URL);
+    await client.ping();
+  });
+
+  afterAll(async () => {
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  });
+
+  it('records a visit and its key, value and TTL in redis-cli (tryit-09.txt)', async () => {
+    const text = await tryIt(
+      (sink) => createPlayground({ client, idPrefix: `${prefix}session`, ...sink }),
+      [
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed; echo',
+        "redis-cli --scan --pattern 'session*'",
+        `redis-cli GET "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
+        `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
+      ],
+      { ...options, trace: false },
+    );
+    expect(text).toContain('\nsession<id-1>\n');
+    expect(text).toContain('{"views":1,"_expire":<n>,"_maxAge":<n>}');
+    // One day plus ten seconds, in whole seconds (Redis rounds its TTL).
+    expect(text).toMatch(/\n86410\n$/);
+    checkRecording('tryit-09.txt', text);
+  });
+
+  it("records maxAge 'session': koa-redis fails the save, RedisStore keeps it (tryit-09-pitfall.txt)", async () => {
+    const visit = 'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed';
+    const ttl = `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`;
+    const parts: string[] = [];
+    for (const store of ['koa-redis', 'ours'] as const) {
+      const text = await tryIt(
+        (sink) =>
+          createPlayground({
+            client,
+            store,
+            maxAge: 'session',
+            idPrefix: `${prefix}session`,
+            ...sink,
+          }),
+        store === 'ours' ? [visit, ttl] : [visit],
+        { ...options, trace: false },
+      );
+      const flags = store === 'ours' ? '--store=ours --max-age=session' : '--max-age=session';
+      parts.push(`# npm run playground:redis -- ${flags}\n${text}`);
+    }
+    const text = parts.join('\n');
+    expect(text).toContain('HTTP/1.1 500 Internal Server Error');
+    expect(text).toContain('ERR value is not an integer');
+    expect(text).toContain('HTTP/1.1 200 OK');
+    // No Expires on the cookie; the record is kept for sessionTtl, one day.
+    expect(text).toContain('Set-Cookie: session=session<id-1>; path=/; httponly\n');
+    expect(text).toMatch(/\n86400\n$/);
+    checkRecording('tryit-09-pitfall.txt', text);
   });
 });

@@ -61,6 +61,8 @@ export interface TryItOptions {
    * commands run with the real name, the transcript shows the chapter's.
    */
   aliases?: Record<string, string>;
+  /** A last rewrite of the transcript before it is normalised. */
+  tidy?: (text: string) => string;
 }
 
 /**
@@ -72,7 +74,7 @@ export interface TryItOptions {
 export async function tryIt(
   start: (sink: TraceSink) => { app: Koa },
   commands: string[],
-  { trace = true, aliases = {} }: TryItOptions = {},
+  { trace = true, aliases = {}, tidy = (text) => text }: TryItOptions = {},
 ): Promise<string> {
   const logs: string[] = [];
   const { app } = start({ trace, log: (text) => logs.push(text) });
@@ -104,11 +106,31 @@ export async function tryIt(
     rmSync(dir, { recursive: true, force: true });
   }
   if (logs.length > 0) {
-    out.push('', '# what the server printed (TRACE=1):', ...logs);
+    const printed = trace ? 'what the server printed (TRACE=1)' : 'what the server printed';
+    out.push('', `# ${printed}:`, ...logs);
   }
   let text = out.join('\n');
   for (const [shown, used] of Object.entries(aliases)) {
     text = text.replaceAll(used, shown);
   }
-  return `${normalise(text)}\n`;
+  return `${normalise(tidy(text)).split('\n').map(wrap).join('\n')}\n`;
+}
+
+/**
+ * Fold an output line longer than 80 columns at its last space that fits,
+ * the rest indented under it: the book shows a recording without sideways
+ * scrolling, and a reader's terminal would wrap it anyway.
+ */
+function wrap(line: string): string {
+  const indent = `${/^ */.exec(line)![0]}  `;
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > 80) {
+    const cut = rest.lastIndexOf(' ', 80);
+    if (cut <= indent.length) break;
+    out.push(rest.slice(0, cut));
+    rest = indent + rest.slice(cut + 1);
+  }
+  out.push(rest);
+  return out.join('\n');
 }
