@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/mysql.js';
 import { MysqlStore } from '../../src/stores/index.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';
 import {
@@ -11,6 +13,7 @@ import {
   IdRedactor,
   transcript,
 } from './support.js';
+import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -160,5 +163,57 @@ describe('the article’s MySQL demo packages (run it yourself)', () => {
     expect(out).toContain('503');
     expect(out).toContain('still serving');
     expect(code).toBe(0);
+  });
+});
+
+const canTry = hasMysql && existsSync('/usr/bin/curl') && existsSync('/usr/bin/mariadb');
+
+describe.runIf(canTry)('Try it: the row appears, changes and goes', () => {
+  // The chapter's table is `_mysql_session_store`; on the shared MariaDB
+  // this run uses a table of its own, shown under the chapter's name.
+  const table = `${TAG}_tryit`;
+  let store: MysqlStore;
+
+  beforeAll(async () => {
+    store = new MysqlStore({ uri: MYSQL_URL, table, cleanupInterval: 0 });
+    await store.ready();
+  });
+
+  afterAll(async () => {
+    await store?.pool.query(`DROP TABLE IF EXISTS \`${table}\``);
+    await store?.close();
+  });
+
+  it('records three requests and the SELECT after each (tryit-10.txt)', async () => {
+    const url = new URL(MYSQL_URL);
+    const client = [
+      `mariadb -h ${url.hostname} -P ${url.port || 3306} -u${decodeURIComponent(url.username)}`,
+      url.password ? `-p${decodeURIComponent(url.password)}` : '',
+      url.pathname.slice(1),
+    ].join(' ');
+    const select = "mariadb -h 127.0.0.1 -uroot test -E -e 'SELECT * FROM _mysql_session_store'";
+    const text = await tryIt(
+      (sink) => createPlayground({ store, ...sink }),
+      [
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        select,
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        select,
+        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+        select,
+      ],
+      {
+        trace: false,
+        aliases: {
+          'mariadb -h 127.0.0.1 -uroot test': client,
+          _mysql_session_store: table,
+        },
+      },
+    );
+    // One row, the same id both times, updated in place; then gone.
+    expect(text.match(/ {5}id: <id-1>\n/g)).toHaveLength(2);
+    expect(text).toContain('data: {"views":2,');
+    expect(text).toMatch(/session removed\n\$ mariadb .*\n\(no output\)\n$/);
+    checkRecording('tryit-10.txt', text);
   });
 });
