@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
+import { tryIt } from '../support/tryit.js';
 import {
   BOOK_KEYS,
   Browser,
@@ -23,7 +24,6 @@ import {
   signature,
   transcript,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

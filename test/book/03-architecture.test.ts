@@ -12,6 +12,7 @@ import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { createSession, SessionOptionError } from '../../src/index.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -24,7 +25,6 @@ import {
   recordingStore,
   traceApp,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 const run = promisify(execFile);
 

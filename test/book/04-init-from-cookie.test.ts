@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { decode, encode, hash } from '../../src/index.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -18,7 +19,6 @@ import {
   traceApp,
   transcript,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -20,7 +21,6 @@ import {
   signature,
   UUID_V4,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

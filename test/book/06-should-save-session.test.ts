@@ -10,6 +10,7 @@ import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import type { SessionOptions } from '../../src/index.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -20,7 +21,6 @@ import {
   recordingStore,
   traceApp,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

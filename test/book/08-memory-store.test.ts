@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { MemoryStore } from '../../src/stores/index.js';
 import { hasRedis } from '../support/services.js';
+import { normalise, tryIt } from '../support/tryit.js';
 import { Browser, checkRecording, counter, freezeClock } from './support.js';
-import { normalise, tryIt } from './tryit.js';
 
 const run = promisify(execFile);
 

@@ -14,6 +14,7 @@ import { createApp as createPlayground } from '../../playground/redis.js';
 import type { SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -26,7 +27,6 @@ import {
   transcript,
   UUID_V4,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

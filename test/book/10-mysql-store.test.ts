@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createApp as createPlayground } from '../../playground/mysql.js';
 import { MysqlStore } from '../../src/stores/index.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';
+import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   checkRecording,
@@ -13,7 +14,6 @@ import {
   IdRedactor,
   transcript,
 } from './support.js';
-import { tryIt } from './tryit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

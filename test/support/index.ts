@@ -5,6 +5,9 @@
  * (recordings.ts), proof citations (proofs.ts), the session id shape
  * (ids.ts) and an app's error collector (apps.ts).
  *
+ * Also shared, imported directly: `tryit.ts`, which runs a chapter's
+ * "Try it" commands against a playground and records what they print.
+ *
  * Left out on purpose: `services.ts` (importing it probes Redis and
  * MariaDB, which only store tests should pay for) and `cluster.ts`.
  * Scripts run outside vitest (the attack scripts) import cookies.ts, ids.ts
