@@ -7,11 +7,14 @@
  *
  * Read with: chapters/11-security.md
  */
+import { existsSync } from 'node:fs';
 import Koa from 'koa';
 import upstream from 'koa-session';
-import { afterEach, beforeEach, describe, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import session, { onTrace, type TraceMessage } from '../../src/index.js';
 import { recordings } from '../support/recordings.js';
+import { tryIt } from '../support/tryit.js';
 import { identityApp } from './apps.js';
 import {
   CookieJar,
@@ -164,4 +167,29 @@ describe('recorded transcripts', () => {
       await server.close();
     }
   });
+});
+
+// Real time here: curl keeps the playground's cookie only while it is fresh.
+describe("chapter 11's Try it", () => {
+  it.runIf(existsSync('/usr/bin/curl') && existsSync('/usr/bin/base64'))(
+    'records a cookie read with base64 alone, then one character edited and refused (tryit-11.txt)',
+    async () => {
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: true, ...sink }),
+        [
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+          `awk '$6 == "koa:sess" {print $7}' /tmp/jar | base64 -d; echo`,
+          "sed -i 's/eyJ2aWV3cyI6MSwi/eyJ2aWV3cyI6OSwi/' /tmp/jar",
+          `awk '$6 == "koa:sess" {print $7}' /tmp/jar | base64 -d; echo`,
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+        ],
+      );
+      // Anyone can read it, and the forged 9 is refused: a new session, 1 view.
+      expect(text).toMatch(/\{"views":1,"_expire":<n>,"_maxAge":4000\}/);
+      expect(text).toMatch(/\{"views":9,"_expire":<n>,"_maxAge":4000\}/);
+      expect(text).toContain('signature invalid');
+      expect(text.match(/^1 views$/gm)).toHaveLength(2);
+      checkRecording('tryit-11.txt', text);
+    },
+  );
 });

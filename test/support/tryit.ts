@@ -83,6 +83,7 @@ export async function tryIt(
   const { port } = server.address() as AddressInfo;
   const dir = mkdtempSync(join(tmpdir(), 'book-tryit-'));
   const out: string[] = [];
+  const commandLines: string[] = [];
   try {
     for (const command of commands) {
       let real = command
@@ -98,7 +99,8 @@ export async function tryIt(
       );
       // A long pipeline wraps before its `|`, as a shell would accept it.
       const shown = `$ ${command}`;
-      out.push(shown.length > 80 ? shown.replace(' | ', ' \\\n    | ') : shown);
+      commandLines.push(shown.length > 80 ? shown.replace(' | ', ' \\\n    | ') : shown);
+      out.push(commandLines.at(-1)!);
       out.push(stdout.trim() ? stdout.trimEnd() : '(no output)');
     }
   } finally {
@@ -113,7 +115,14 @@ export async function tryIt(
   for (const [shown, used] of Object.entries(aliases)) {
     text = text.replaceAll(used, shown);
   }
-  return `${normalise(tidy(text)).split('\n').map(wrap).join('\n')}\n`;
+  // The commands are the chapter's own words: the normaliser must not
+  // mistake a sed pattern for a cookie value. Set them aside, in order.
+  text = tidy(text);
+  commandLines.forEach((line, i) => {
+    text = text.replace(line, `\0${i}\0`);
+  });
+  text = normalise(text).replace(/\0(\d+)\0/g, (_, i) => commandLines[Number(i)]!);
+  return `${text.split('\n').map(wrap).join('\n')}\n`;
 }
 
 /**
