@@ -227,6 +227,7 @@ export class ContextSession {
     // Port: refuse data that would crash koa-session (src/hardening.ts).
     const hostile = findHostileKey(data);
     if (hostile) return this.reject('invalid', data, key, hostile);
+
     const valid = this.opts.valid;
     if (typeof valid === 'function' && !valid(ctx, record)) {
       return this.reject('invalid', data, key);

@@ -146,6 +146,8 @@ export function createSession(
     try {
       await next();
     } finally {
+      // Port: your option, read live without writing defaults into your
+      // object (src/live-options.ts).
       if (live.current('autoCommit')) await sess.commit();
     }
   };

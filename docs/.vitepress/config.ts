@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { transformerTwoslash } from '@shikijs/vitepress-twoslash';
 import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
 import { MermaidMarkdown } from 'vitepress-plugin-mermaid';
+import { portLines } from '../scripts/port-lines.js';
 import { proofBadges } from '../scripts/proofs.js';
 import { twoslashCompilerOptions } from './twoslash.js';
 
@@ -168,6 +169,9 @@ export default defineConfig({
         // Type errors in a sample fail the build (see ./twoslash.ts for the options).
         twoslashOptions: { compilerOptions: twoslashCompilerOptions },
       }),
+      // The port's additions in a listing: trace calls folded, `// Port:`
+      // lines tinted, so a method reads like koa-session's (port-lines.ts).
+      portLines(),
     ],
     languageAlias: { txt: 'text' },
   },

@@ -278,7 +278,7 @@ export function renderPage(file: string, source: string): string {
     '',
     `# ${title}`,
     '',
-    '<p class="docco-legend">Comments on the left, the code they explain on the right. Generated from the file itself, so it is always the code that runs.</p>',
+    '<p class="docco-legend">Comments on the left, the code they explain on the right. Generated from the file itself, so it is always the code that runs. Tinted lines are the port’s own additions to koa-session 7.0.2’s logic.</p>',
     '',
   ];
   for (const section of sections(source)) {
@@ -289,7 +289,13 @@ export function renderPage(file: string, source: string): string {
     parts.push(polishProse(section.prose.trim()), '', '</div>', '<div class="docco-code">', '');
     if (section.code.trim()) {
       const fence = section.code.includes('```') ? '````' : '```';
-      parts.push(`${fence}ts:line-numbers=${section.codeLine}`, dedent(section.code), fence);
+      // `show-port`: tint the port's trace calls here, never fold them
+      // (docs/scripts/port-lines.ts); folding would shift the line numbers.
+      parts.push(
+        `${fence}ts:line-numbers=${section.codeLine} show-port`,
+        dedent(section.code),
+        fence,
+      );
     }
     parts.push('', '</div>', '</div>', '');
   }

@@ -454,6 +454,56 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
     await page.close();
   }, 120_000);
 
+  it('lifecycle listings fold the port’s trace calls; a click or Enter shows one', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    let folds = 0;
+    for (const path of [
+      '/04-init-from-cookie.html',
+      '/05-init-from-external.html',
+      '/07-save-remove-commit.html',
+    ]) {
+      await openPage(page, path);
+      // The reference bodies sit in folded <details>: open them as a reader would.
+      await page.evaluate(
+        `document.querySelectorAll('details').forEach((d) => { d.open = true; })`,
+      );
+      // What is on screen: allInnerTexts leaves out the folded lines.
+      const shown = (await page.locator('.vp-doc pre.has-port-lines').allInnerTexts()).join('\n');
+      // Read like koa-session: no event object on screen, one marked line per call.
+      expect(shown, path).not.toMatch(/step: '/);
+      expect(shown, path).toMatch(/trace\((this\.)?ctx, …\);\s*port · show/);
+      folds += await page.locator('.vp-doc .port-fold').count();
+      // `// Port:` lines are visibly marked (chapter 7's methods have none).
+      const tinted = page.locator('.vp-doc .line.port');
+      if (!path.startsWith('/07')) {
+        expect(await tinted.count(), path).toBeGreaterThan(0);
+        const bar = await page.evaluate(
+          `getComputedStyle(document.querySelector('.vp-doc .line.port')).boxShadow`,
+        );
+        expect(String(bar), path).toContain('inset');
+      }
+    }
+    // On chapter 7 a click shows the commit event, another click folds it.
+    const fold = page.locator('.vp-doc .port-fold').last();
+    await fold.scrollIntoViewIfNeeded();
+    await fold.click();
+    const call = page.locator('.port-fold-row.open + .port-trace').last();
+    await expect.poll(() => call.isVisible()).toBe(true);
+    expect(await call.textContent()).toMatch(/step: '\w+'/);
+    expect(await fold.getAttribute('aria-expanded')).toBe('true');
+    await call.locator('.line').first().click();
+    await expect.poll(() => fold.isVisible()).toBe(true);
+    expect(await fold.getAttribute('aria-expanded')).toBe('false');
+    // Keyboard: Enter on the focused fold opens it too.
+    await fold.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => call.isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, 'port-fold-open.png') });
+    expect(folds).toBeGreaterThanOrEqual(10);
+    await page.close();
+  }, 120_000);
+
   it('a proof badge shows its test on hover and links to the test’s source', async () => {
     const page = await context.newPage();
     await openPage(page, '/01-cookies.html');

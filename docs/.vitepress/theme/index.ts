@@ -1,7 +1,7 @@
 /**
  * The default VitePress theme plus what the book needs on top: twoslash
- * hover cards, the mermaid diagram component, and the styles of the
- * annotated-source pages.
+ * hover cards, the mermaid diagram component, the styles of the
+ * annotated-source pages, and the folds of the port's trace calls.
  */
 import TwoslashFloatingVue from '@shikijs/vitepress-twoslash/client';
 import type { Theme } from 'vitepress';
@@ -34,12 +34,47 @@ function keepTipsOnScreen() {
   document.addEventListener('focusin', place);
 }
 
+/**
+ * Folded `trace(…)` calls in listings (docs/scripts/port-lines.ts): a click,
+ * Enter or Space on the folded line shows the call; a click on the shown
+ * call folds it again (unless the reader is selecting text in it).
+ */
+function togglePortFolds() {
+  const open = (fold: HTMLElement, show: boolean) => {
+    const row = fold.closest('.port-fold-row');
+    row?.classList.toggle('open', show);
+    fold.setAttribute('aria-expanded', String(show));
+    if (!show) fold.focus({ preventScroll: true });
+  };
+  document.addEventListener('click', (event) => {
+    const target = event.target as Element | null;
+    const fold = target?.closest?.<HTMLElement>('.port-fold');
+    if (fold) return open(fold, true);
+    const shown = target?.closest?.('.port-trace');
+    const row = shown?.previousElementSibling;
+    if (!row?.classList.contains('port-fold-row')) return;
+    if (!(getSelection()?.isCollapsed ?? true)) return;
+    const again = row.querySelector<HTMLElement>('.port-fold');
+    if (again) open(again, false);
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    const fold = (event.target as Element | null)?.closest?.<HTMLElement>('.port-fold');
+    if (!fold) return;
+    event.preventDefault();
+    open(fold, true);
+  });
+}
+
 const theme: Theme = {
   extends: DefaultTheme,
   enhanceApp({ app }) {
     app.use(TwoslashFloatingVue);
     app.component('Mermaid', Mermaid);
-    if (typeof document !== 'undefined') keepTipsOnScreen();
+    if (typeof document !== 'undefined') {
+      keepTipsOnScreen();
+      togglePortFolds();
+    }
   },
 };
 
