@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from 'ioredis';
 import Koa from 'koa';
-import { createSession } from '../src/index.js';
+import type { MaxAge, SessionOptions } from '../src/index.js';
 import { RedisStore } from '../src/stores/index.js';
 import { clusterClient } from '../test/cluster/load.js';
 import {
@@ -30,7 +30,24 @@ import {
   PortInUseError,
   stopOnSignals,
 } from '../test/support/cluster.js';
-import { describeError, fail, flag, isMain, listenPort } from './cli.js';
+import {
+  describeError,
+  fail,
+  flag,
+  isMain,
+  listenPort,
+  maxAgeFlag,
+} from './cli.js';
+import type { StoredRecord } from './inspector.js';
+import { followLab, labHandler } from './lab/front.js';
+import {
+  type ClusterView,
+  createLab,
+  type NoteCard,
+  type Placement,
+  type UnnumberedCard,
+} from './lab/server.js';
+import { mountDemo } from './stack.js';
 
 const PREFIX = 'sess:';
 
@@ -72,41 +89,105 @@ function sessionIdOf(ctx: Koa.Context): string | undefined {
   return sent ? decodeURIComponent(sent) : undefined;
 }
 
-/** The view counter, telling on every response who served it and where the session lives. */
-export function clusterApp(client: Cluster, name: string): Koa {
+const placements = new WeakMap<Koa.Context, Placement | null>();
+
+/**
+ * Where this request's session lives: its key, the key's slot, and the
+ * node this process's cluster client sends that slot to — the client's
+ * own slot map, the same one it routed the store's commands by. Worked
+ * out once per request, so the response headers and the lab's card can
+ * never disagree.
+ */
+function placementOf(client: Cluster, ctx: Koa.Context): Placement | undefined {
+  const known = placements.get(ctx);
+  if (known !== undefined) return known ?? undefined;
+  const id = sessionIdOf(ctx);
+  let placement: Placement | null = null;
+  if (id) {
+    const key = PREFIX + id;
+    const slot = keySlot(key);
+    const [node = 'unknown', ...replicas] = client.slots[slot] ?? [];
+    // ioredis keeps the primary first in each slot's list.
+    placement = { key, slot, node, role: 'primary', replicas };
+  }
+  placements.set(ctx, placement);
+  return placement ?? undefined;
+}
+
+/** The lab's store pane: the key, read back through the cluster client. */
+async function lookup(client: Cluster, id: string): Promise<StoredRecord> {
+  const key = PREFIX + id;
+  const slot = keySlot(key);
+  const node = client.slots[slot]?.[0] ?? 'unknown';
+  // During a failover the read would wait out the client's ~1.6 s of
+  // retries, and hold the card back that long. The card's own steps
+  // already show the store failing; give up on the read-back sooner.
+  const read = Promise.all([client.get(key), client.pttl(key)]);
+  const [text, pttl] = await Promise.race([
+    read,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no answer from ${node} within 400 ms`)),
+        400,
+      ).unref(),
+    ),
+  ]);
+  return {
+    where: `redis key ${key} on ${node} (primary, slot ${slot})`,
+    record: text,
+    ttlMs: pttl >= 0 ? pttl : null,
+  };
+}
+
+/**
+ * The view counter, on the same stack as every other playground (trace
+ * events, store calls, the lab's stream at `/__lab/events`), telling on
+ * every response who served it and where the session lives.
+ */
+export function clusterApp(
+  client: Cluster,
+  name: string,
+  maxAge?: MaxAge,
+): Koa {
   const app = new Koa();
   app.keys = ['cluster playground secret'];
   app.silent = true;
+  // Outermost, so the session has been committed (and a new id set)
+  // by the time it looks.
   app.use(async (ctx, next) => {
-    ctx.set('x-served-by', `${name} (pid ${process.pid})`);
-    try {
-      await next();
-    } catch (error) {
-      // koa-session hands the store's error up unchanged; Koa would say
-      // only "Internal Server Error". Same status, but say why.
-      ctx.status = 500;
-      ctx.body = `500 from ${name}: the store failed: ${describeError(error)}\n`;
-    }
-    const id = sessionIdOf(ctx);
-    if (id) {
-      const slot = keySlot(PREFIX + id);
-      ctx.set('x-redis-slot', String(slot));
-      ctx.set('x-redis-node', client.slots[slot]?.[0] ?? 'unknown');
-      ctx.set('x-session-id', id);
+    await next();
+    const where = placementOf(client, ctx);
+    if (where) {
+      ctx.set('x-redis-slot', String(where.slot));
+      ctx.set('x-redis-node', where.node);
+      ctx.set('x-session-id', where.key.slice(PREFIX.length));
     }
   });
-  app.use(
-    createSession({ store: new RedisStore({ client, prefix: PREFIX }) }, app),
-  );
+  const options: SessionOptions = {
+    key: 'koa.sess',
+    store: new RedisStore({ client, prefix: PREFIX }),
+  };
+  if (maxAge !== undefined) options.maxAge = maxAge;
+  // A store error becomes a 503 (node unreachable) or 500 (node said no)
+  // with the store's own message: koa-session hands the error up
+  // unchanged, and Koa alone would say only "Internal Server Error".
+  mountDemo(app, {
+    name: 'cluster',
+    title: 'Round robin over app processes, sessions on a Redis Cluster',
+    options,
+    storeLabel: 'redis cluster (RedisStore)',
+    lookup: (id) => lookup(client, id),
+    counts: '1 views, 2 views, 3 views…',
+    // The front prints one line per request instead.
+    trace: false,
+    log: () => {},
+    servedBy: `${name} (pid ${process.pid})`,
+    placement: (ctx) => placementOf(client, ctx),
+  });
   app.use((ctx) => {
-    if (ctx.path === '/logout') {
-      ctx.session = null;
-      ctx.body = 'session removed\n';
-      return;
-    }
     if (ctx.path !== '/') {
       ctx.status = 404;
-      ctx.body = 'try / or /logout\n';
+      ctx.body = 'try /, /read or /logout\n';
       return;
     }
     const views = ((ctx.session!.views as number | undefined) ?? 0) + 1;
@@ -122,7 +203,8 @@ async function runApp(): Promise<void> {
   const client = await clusterClient({
     startupNodes: nodes.map((n) => ({ host: '127.0.0.1', port: Number(n) })),
   });
-  const server = clusterApp(client, name).listen(0, '127.0.0.1');
+  const app = clusterApp(client, name, maxAgeFlag());
+  const server = app.listen(0, '127.0.0.1');
   server.once('listening', () => {
     const { port } = server.address() as { port: number };
     process.stdout.write(`ready http://127.0.0.1:${port}\n`);
@@ -143,9 +225,14 @@ interface App {
   child: ChildProcess;
 }
 
-function startApp(name: string, ports: number[]): Promise<App> {
+function startApp(
+  name: string,
+  ports: number[],
+  args: string[] = [],
+): Promise<App> {
   const script = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--app'], {
+  const argv = ['--import', 'tsx', script, '--app', ...args];
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, APP_NAME: name, CLUSTER_NODES: ports.join(',') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -187,11 +274,110 @@ function logLine(
   );
 }
 
+// #region clusterView
+/**
+ * The six nodes as the cluster pane shows them: what the cluster says
+ * (`CLUSTER NODES` on a live node: role, slots, and whether the others
+ * suspect or agree it failed) and what only we know — which processes
+ * we killed.
+ */
+async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
+  const nodes = await cluster.topology();
+  const address = (port: number) => `127.0.0.1:${port}`;
+  return {
+    at: Date.now(),
+    nodes: nodes.map((node) => {
+      const primary = nodes.find((n) => n.id === node.primaryId);
+      return {
+        address: address(node.port),
+        role: node.flags.includes('slave') ? 'replica' : 'primary',
+        replicaOf: primary ? address(primary.port) : null,
+        slots: node.slots,
+        up: !cluster.nodes.find((n) => n.port === node.port)?.dead,
+        seen: node.flags.includes('fail')
+          ? 'fail'
+          : node.flags.includes('fail?')
+            ? 'fail?'
+            : 'ok',
+      };
+    }),
+  };
+}
+// #endregion clusterView
+
+/** `0-5460,7000` */
+function ranges(slots: Array<[number, number]>): string {
+  return slots.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
+}
+
+/**
+ * What changed between two readings of the cluster, as notes for the
+ * lab's timeline: a suspicion, a verdict, a promotion, a return. `since`
+ * is when the last primary was killed, to time the failover.
+ */
+function changes(
+  before: ClusterView,
+  now: ClusterView,
+  since: number | undefined,
+): UnnumberedCard[] {
+  const notes: UnnumberedCard[] = [];
+  const after = since
+    ? ` (${((now.at - since) / 1000).toFixed(1)} s after the kill)`
+    : '';
+  const note = (
+    event: NoteCard['event'],
+    title: string,
+    text: string,
+    tone: NoteCard['tone'],
+  ) => notes.push({ kind: 'note', at: now.at, event, title, text, tone });
+  for (const node of now.nodes) {
+    const old = before.nodes.find((n) => n.address === node.address);
+    if (!old) continue;
+    if (old.seen === 'ok' && node.seen === 'fail?') {
+      note(
+        'suspected',
+        `${node.address} suspected`,
+        'No answer within the node timeout: the node we asked marks it ' +
+          `fail?${after}.`,
+        'info',
+      );
+    }
+    if (old.seen !== 'fail' && node.seen === 'fail') {
+      note(
+        'failed',
+        `${node.address} failed`,
+        `A majority of primaries agree: fail${after}. Its replica may ` +
+          'now ask them for their votes.',
+        'bad',
+      );
+    }
+    if (old.role === 'replica' && node.role === 'primary') {
+      note(
+        'promoted',
+        `${node.address} promoted`,
+        'The replica won the vote and serves slots ' +
+          `${ranges(node.slots)} now${after}.`,
+        'ok',
+      );
+    }
+    if (old.role === 'primary' && node.role === 'replica' && node.up) {
+      note(
+        'back',
+        `${node.address} is back, as a replica`,
+        `It rejoined and now copies ${node.replicaOf}, which kept its slots.`,
+        'info',
+      );
+    }
+  }
+  return notes;
+}
+
 async function main(): Promise<void> {
   const port = listenPort(3000);
   const count = Number(flag('apps') ?? 3);
   if (!Number.isInteger(count) || count < 1 || count > 10)
     fail('--apps must be 1 to 10');
+  const maxAge = maxAgeFlag();
   const basePort = Number(process.env.CLUSTER_BASE_PORT ?? DEFAULT_BASE_PORT);
 
   console.log(
@@ -210,14 +396,58 @@ async function main(): Promise<void> {
   };
   stopOnSignals(cluster, stopApps);
   const ports = cluster.nodes.map((n) => n.port);
+  const extra = maxAge === undefined ? [] : [`--max-age=${maxAge}`];
   for (let i = 1; i <= count; i++) {
-    const app = await startApp(`app-${i}`, ports);
+    const app = await startApp(`app-${i}`, ports, extra);
     apps.push(app);
     console.log(`${app.name}: pid ${app.child.pid}, ${app.url.origin}`);
   }
 
+  // One lab for the front: the apps' cards, merged into one timeline,
+  // and the cluster pane. The front holds no session of its own.
+  const lab = createLab({
+    name: 'cluster',
+    title: `${count} app processes, round robin, one Redis Cluster`,
+    cookie: { key: 'koa.sess', signed: true },
+    mode: 'store',
+    storeLabel: 'redis cluster (RedisStore)',
+    maxAge,
+    counts: '1 views, 2 views, 3 views…',
+  });
+  await Promise.all(apps.map((app) => followLab(app.url, lab)));
+  const labRoutes = labHandler(lab);
+
   let next = 0;
   let lastNode: string | undefined;
+  let killedAt: number | undefined;
+  let shown: ClusterView | undefined;
+  let polling = false;
+
+  /**
+   * Read the cluster and show it in the pane, with a note in the timeline
+   * for each change since the last reading. Twice a second while a lab
+   * page is open (and at once after a kill or restart): a failover takes
+   * a few seconds, and each of its steps should be visible.
+   */
+  async function poll(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    try {
+      const view = await clusterView(cluster);
+      if (shown)
+        for (const note of changes(shown, view, killedAt)) lab.relay(note);
+      shown = view;
+      lab.showCluster(view);
+    } catch {
+      // A node died between our choosing it and asking it: next time.
+    } finally {
+      polling = false;
+    }
+  }
+  setInterval(() => {
+    if (lab.watchers > 0) void poll();
+  }, 500).unref();
+  await poll();
 
   /** Print a line of news in the terminal and return it as a response body. */
   const say = (line: string) => {
@@ -225,7 +455,7 @@ async function main(): Promise<void> {
     return `${line}\n`;
   };
 
-  async function killPrimary(target?: string): Promise<string> {
+  async function killPrimary(target?: string, slot?: number): Promise<string> {
     const address = target ?? lastNode;
     if (!address) return say('no session seen yet: make a request first');
     const nodePort = Number(address.split(':')[1]);
@@ -234,6 +464,21 @@ async function main(): Promise<void> {
       return say(`${address} is not a live primary now (see /__cluster)`);
     }
     await cluster.kill(nodePort);
+    killedAt = Date.now();
+    const which =
+      slot === undefined ? 'of the latest session' : `holding slot ${slot}`;
+    lab.relay({
+      kind: 'note',
+      at: killedAt,
+      event: 'killed',
+      title: `${address} killed`,
+      text:
+        `SIGKILL: the primary ${which} is gone, without a goodbye. ` +
+        'Requests for its slots wait, then fail, until its replica ' +
+        'takes over.',
+      tone: 'bad',
+    });
+    void poll();
     return say(
       `killed the primary ${address} (SIGKILL); its replica takes over in ~2–3 s`,
     );
@@ -242,8 +487,21 @@ async function main(): Promise<void> {
   async function restartKilled(): Promise<string> {
     const dead = cluster.nodes.filter((n) => n.dead);
     if (dead.length === 0) return say('no killed node to restart');
-    for (const node of dead) await cluster.restart(node.port);
     const list = dead.map((n) => `127.0.0.1:${n.port}`).join(', ');
+    // The note first: the pane may see the node back before restart()
+    // has finished waiting for it.
+    lab.relay({
+      kind: 'note',
+      at: Date.now(),
+      event: 'restarting',
+      title: `restarting ${list}`,
+      text:
+        'Same port, same directory: its nodes.conf remembers the ' +
+        'cluster, so it rejoins — as a replica of whoever took its slots.',
+      tone: 'info',
+    });
+    for (const node of dead) await cluster.restart(node.port);
+    void poll();
     return say(`restarted ${list}: back as replicas`);
   }
 
@@ -263,6 +521,7 @@ async function main(): Promise<void> {
 
   const front = http.createServer(async (req, res) => {
     const path = req.url ?? '/';
+    if (path.startsWith('/__lab')) return labRoutes(req, res);
     try {
       if (path === '/__cluster') {
         res.end(await status());
@@ -283,10 +542,19 @@ async function main(): Promise<void> {
         }
         // Kill the primary holding the caller's session, if they sent one.
         const sent = /koa\.sess=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-        const target = sent
-          ? `127.0.0.1:${await cluster.primaryFor(keySlot(PREFIX + decodeURIComponent(sent)))}`
+        if (!sent && req.headers['x-lab']) {
+          // The lab's button says "my session": never someone else's.
+          res.end(say('no session in this browser yet: press Change session'));
+          return;
+        }
+        const slot = sent
+          ? keySlot(PREFIX + decodeURIComponent(sent))
           : undefined;
-        res.end(await killPrimary(target));
+        const target =
+          slot === undefined
+            ? undefined
+            : `127.0.0.1:${await cluster.primaryFor(slot)}`;
+        res.end(await killPrimary(target, slot));
         return;
       }
     } catch (error) {
@@ -348,6 +616,10 @@ async function main(): Promise<void> {
         `  ${count} app processes behind a round-robin front: ${url}`,
         `  (no sticky sessions: request n goes to app n mod ${count})`,
         `  Redis Cluster: 127.0.0.1:${ports[0]}–${ports.at(-1)}, 3 primaries + 3 replicas`,
+        '',
+        `  ▶ Session Lab: ${url}/__lab   (open it in a browser)`,
+        `    every process's requests in one timeline, the six nodes live,`,
+        '    and a button that kills the primary holding your session',
         '',
         '  Try it:',
         `    curl -i ${jar} ${url}/          # again and again`,

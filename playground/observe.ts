@@ -81,9 +81,14 @@ export interface CookieSettings {
 /** Browsers ignore a cookie whose name plus value exceeds this many bytes. */
 export const COOKIE_LIMIT = 4096;
 
-/** Error codes and messages that mean "could not reach the store". */
+/**
+ * Error codes and messages that mean "could not reach the store". The
+ * last two are a Redis Cluster in failover: ioredis gave up following a
+ * slot whose primary is gone (or the cluster said so) — retrying soon
+ * will work, as for a dropped connection.
+ */
 const UNREACHABLE =
-  /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|Stream isn't writeable|Connection is closed|MaxRetriesPerRequest/i;
+  /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST|Stream isn't writeable|Connection is closed|MaxRetriesPerRequest|Too many Cluster redirections|CLUSTERDOWN/i;
 
 /**
  * An error from a session store call, labelled with what was attempted.

@@ -11,7 +11,7 @@
  * Read with: chapters/run-it-yourself.md
  */
 import type Koa from 'koa';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import {
   createSession,
   type SessionOptions,
@@ -20,7 +20,7 @@ import {
 import { traceRequested } from './cli.js';
 import { formatTrace } from './format.js';
 import { inspector, type StoredRecord } from './inspector.js';
-import { createLab, type Lab } from './lab/server.js';
+import { createLab, type Lab, type Placement } from './lab/server.js';
 import {
   type CookieSettings,
   observer,
@@ -47,6 +47,10 @@ export interface Demo {
   trace?: boolean;
   /** Where trace blocks and error lines go. Default: stdout / stderr. */
   log?: (text: string) => void;
+  /** How this process names itself in `X-Served-By`. Default: `pid N`. */
+  servedBy?: string;
+  /** Where a request's session lives, for the lab (playground:cluster). */
+  placement?: (ctx: Context) => Placement | undefined;
 }
 
 // #region mountDemo
@@ -75,6 +79,7 @@ export function mountDemo(app: Koa, demo: Demo): Lab {
     rolling: options.rolling,
     counts: demo.counts,
     lookup: demo.lookup,
+    placement: demo.placement,
   });
   const log = demo.log ?? ((text: string) => process.stdout.write(`${text}\n`));
   const listeners: RequestListener[] = [lab.listener];
@@ -83,7 +88,7 @@ export function mountDemo(app: Koa, demo: Demo): Lab {
       log(formatTrace(ctx, cookie, record, ms)),
     );
   }
-  app.use(servedBy());
+  app.use(servedBy(demo.servedBy));
   app.use(observer(cookie, listeners));
   app.use(storeErrors(demo.log));
   app.use(lab.routes);
@@ -95,9 +100,9 @@ export function mountDemo(app: Koa, demo: Demo): Lab {
 // #endregion mountDemo
 
 /** Every response says which process answered: the scale-out demo relies on it. */
-export function servedBy(): Middleware {
+export function servedBy(name = `pid ${process.pid}`): Middleware {
   return async function stamp(ctx, next) {
-    ctx.set('X-Served-By', `pid ${process.pid}`);
+    ctx.set('X-Served-By', name);
     await next();
   };
 }

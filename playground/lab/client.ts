@@ -11,10 +11,14 @@
 import type { SignatureVerdict, TraceEvent } from '../../src/index.js';
 import type { Observation } from '../observe.js';
 import type {
+  ClusterNodeView,
+  ClusterView,
   CookieSeen,
   JarCard,
   LabCard,
   LabHello,
+  NoteCard,
+  Placement,
   RecordSeen,
   RequestCard,
 } from './server.js';
@@ -144,6 +148,7 @@ function book(path: string): string {
 
 function storeChapter(): string {
   const name = hello?.name ?? '';
+  if (name === 'cluster') return '13-scaling-out.html#hash-slots';
   if (name.startsWith('redis')) return '09-redis-store.html';
   if (name.startsWith('mysql')) return '10-mysql-store.html';
   return '08-memory-store.html';
@@ -828,7 +833,8 @@ function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
         { class: `status s${String(card.status)[0]}` },
         String(card.status),
       ),
-      card.body
+      // A failure's body gets a line of its own below.
+      card.body && !bad
         ? h('span', { class: 'body' }, `“${clip(card.body, 40)}”`)
         : null,
       h(
@@ -839,8 +845,12 @@ function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
           { datetime: new Date(card.at).toISOString() },
           clock(card.at),
         ),
-        ` · ${card.ms.toFixed(1)} ms · ${clientName(card)} · ${card.servedBy}`,
+        ` · ${card.ms.toFixed(1)} ms · ${clientName(card)}`,
+        card.placement ? null : ` · ${card.servedBy}`,
       ),
+      card.placement ? where(card.servedBy, card.placement) : null,
+      // In the summary, so a failure reads without opening the card.
+      bad && card.body ? h('span', { class: 'failure' }, card.body) : null,
     ),
     steps,
   );
@@ -860,6 +870,45 @@ function drawRequestCard(card: RequestCard, open: boolean): HTMLElement {
     select(card.id);
   });
   return h('li', { class: 'card-item' }, details);
+}
+
+/**
+ * Which process served the request and where its session lives, as
+ * two chips: behind the cluster front, requests from one browser land
+ * on different processes, and the chips make the round robin visible.
+ */
+function where(servedBy: string, p: Placement): HTMLElement {
+  // "app-2 (pid 4242)" → "app-2 · pid 4242"; the number picks a colour.
+  const m = /^(\S+) \(pid (\d+)\)$/.exec(servedBy);
+  const app = m ? `${m[1]} · pid ${m[2]}` : servedBy;
+  const n = Number(/(\d+)$/.exec(m?.[1] ?? '')?.[1] ?? 0);
+  return h(
+    'span',
+    { class: 'where' },
+    h('span', { class: `chip app a${n % 4}`, title: 'served by' }, app),
+    h(
+      'span',
+      {
+        class: 'chip node',
+        title: `${p.key}: the node this process's cluster client sends slot ${p.slot} to`,
+      },
+      `${p.node} ${p.role} · slot ${p.slot}`,
+    ),
+  );
+}
+
+function drawNoteCard(card: NoteCard): HTMLElement {
+  return h(
+    'li',
+    { class: 'card-item' },
+    h(
+      'div',
+      { class: `card note-card n-${card.tone}`, 'data-id': String(card.id) },
+      h('span', { class: 'note-title' }, card.title),
+      h('time', { datetime: new Date(card.at).toISOString() }, clock(card.at)),
+      h('p', {}, card.text),
+    ),
+  );
 }
 
 function drawJarCard(card: JarCard): HTMLElement {
@@ -903,6 +952,10 @@ function renderCards(): void {
       list.append(drawJarCard(card));
       continue;
     }
+    if (card.kind === 'note') {
+      list.append(drawNoteCard(card));
+      continue;
+    }
     list.append(drawRequestCard(card, first));
     first = false;
   }
@@ -923,6 +976,8 @@ function addCard(card: LabCard): void {
   list.querySelector('li.empty')?.remove();
   if (card.kind === 'jar') {
     list.prepend(drawJarCard(card));
+  } else if (card.kind === 'note') {
+    list.prepend(drawNoteCard(card));
   } else {
     for (const open of list.querySelectorAll<HTMLDetailsElement>(
       'details[open]',
@@ -1189,6 +1244,143 @@ function renderAll(): void {
 }
 
 // ---------------------------------------------------------------------------
+// The cluster (playground:cluster only)
+// ---------------------------------------------------------------------------
+
+let clusterView: ClusterView | null = null;
+
+/** The newest placement of a session this browser holds (its lab requests). */
+function myPlacement(): Placement | undefined {
+  return requestCards()
+    .filter((c) => c.client === 'lab' && c.placement)
+    .at(-1)?.placement;
+}
+
+function ranges(slots: Array<[number, number]>): string {
+  return slots.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
+}
+
+function holds(node: ClusterNodeView, slot: number): boolean {
+  return node.slots.some(([a, b]) => slot >= a && slot <= b);
+}
+
+function drawNode(node: ClusterNodeView, mine?: Placement): HTMLElement {
+  const health = !node.up
+    ? { text: 'down: killed', tone: 'bad' }
+    : node.seen === 'fail'
+      ? { text: 'marked failed', tone: 'bad' }
+      : node.seen === 'fail?'
+        ? { text: 'suspected (fail?)', tone: 'warn' }
+        : { text: 'up', tone: 'ok' };
+  // After a failover the dead primary is still listed, without slots,
+  // until it comes back: the cluster remembers every node it has met.
+  const slotText =
+    node.role === 'replica'
+      ? `copies ${node.replicaOf ?? '?'}`
+      : node.slots.length
+        ? `slots ${ranges(node.slots)}`
+        : 'no slots';
+  const yours =
+    mine !== undefined &&
+    node.role === 'primary' &&
+    node.up &&
+    holds(node, mine.slot);
+  return h(
+    'li',
+    {
+      class: `cnode r-${node.role}${node.up ? '' : ' down'}${yours ? ' yours' : ''}`,
+      'data-address': node.address,
+      'data-role': node.role,
+      'data-up': String(node.up),
+    },
+    h('code', { class: 'addr' }, node.address),
+    h('span', { class: `role r-${node.role}` }, node.role),
+    h('span', { class: `health t-${health.tone}` }, health.text),
+    h('span', { class: 'slots' }, slotText),
+    yours
+      ? h('span', { class: 'mine' }, `★ your session: slot ${mine.slot}`)
+      : null,
+  );
+}
+
+function renderCluster(): void {
+  const pane = $('cluster-pane');
+  if (!clusterView) {
+    pane.hidden = true;
+    return;
+  }
+  pane.hidden = false;
+  const mine = myPlacement();
+  $('nodes').replaceChildren(
+    ...clusterView.nodes.map((node) => drawNode(node, mine)),
+  );
+  $('cluster-read').textContent =
+    `read at ${clock(clusterView.at)} with CLUSTER NODES`;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+let watching = false;
+
+/**
+ * Kill the primary holding this browser's session, then keep clicking
+ * for a while: a failover is a few seconds long, and the point is to
+ * watch the requests fail and recover, card by card.
+ */
+async function killMine(button: HTMLButtonElement): Promise<void> {
+  if (watching) return;
+  const answer = await fetch('/__cluster/kill', {
+    method: 'POST',
+    headers: { 'x-lab': '1' },
+    credentials: 'same-origin',
+  });
+  const text = (await answer.text()).trim();
+  status(text);
+  if (!text.startsWith('killed')) return;
+  watching = true;
+  button.setAttribute('aria-disabled', 'true');
+  const killed = cards.at(-1)?.id ?? 0;
+  // Until the replica has taken over and two requests went through
+  // after it; a failover that never completes stops after 15 s.
+  const until = Date.now() + 15_000;
+  while (Date.now() < until && !recovered(killed)) {
+    await request(counterPath());
+    await sleep(500);
+  }
+  watching = false;
+  button.removeAttribute('aria-disabled');
+  status(
+    recovered(killed)
+      ? 'Failover over: read the timeline from the bottom up.'
+      : 'No promotion within 15 s: see the cluster pane.',
+  );
+}
+
+/** A promotion since card `after`, and two lab requests served since. */
+function recovered(after: number): boolean {
+  const promoted = cards.find(
+    (c) => c.id > after && c.kind === 'note' && c.event === 'promoted',
+  );
+  if (!promoted) return false;
+  const served = cards.filter(
+    (c) =>
+      c.id > promoted.id &&
+      c.kind === 'request' &&
+      c.client === 'lab' &&
+      c.status === 200,
+  );
+  return served.length >= 2;
+}
+
+async function restartKilled(): Promise<void> {
+  const answer = await fetch('/__cluster/restart', {
+    method: 'POST',
+    headers: { 'x-lab': '1' },
+  });
+  status((await answer.text()).trim());
+}
+
+// ---------------------------------------------------------------------------
 // Buttons
 // ---------------------------------------------------------------------------
 
@@ -1221,6 +1413,9 @@ function expectations(): void {
     wait:
       waitLimitText() ??
       'Waits for real past _expire, then counts: a new session.',
+    kill: 'SIGKILLs the node your session is on, then clicks every ½ s: failures, then its replica answers.',
+    restart:
+      'Starts the killed node again: it rejoins as a replica of the node that took its slots.',
   };
   for (const [act, line] of Object.entries(text))
     $(`x-${act}`).textContent = line;
@@ -1346,6 +1541,10 @@ function wireButtons(): void {
           return void request('/regenerate');
         case 'wait':
           return void waitPastMaxAge(button);
+        case 'kill':
+          return void killMine(button);
+        case 'restart':
+          return void restartKilled();
       }
     });
   }
@@ -1366,22 +1565,31 @@ function connect(): void {
   events.addEventListener('hello', (message) => {
     hello = JSON.parse((message as MessageEvent<string>).data) as LabHello;
     cards = hello.cards;
+    clusterView = hello.cluster;
     $('demo-name').textContent = hello.name;
     $('demo-title').textContent = hello.title;
     ($('book-home') as HTMLAnchorElement).href =
       `${hello.bookUrl}/run-it-yourself.html`;
     document.title = `Session Lab · ${hello.name}`;
     status(
-      `Live: ${hello.name} demo, process ${hello.pid}, cookie ${hello.cookie.key}${hello.cookie.signed ? ' (signed)' : ''}`,
+      `Live: ${hello.name} demo, ${hello.cluster ? 'front ' : ''}process ${hello.pid}, cookie ${hello.cookie.key}${hello.cookie.signed ? ' (signed)' : ''}`,
     );
     expectations();
     renderAll();
+    renderCluster();
+  });
+  events.addEventListener('cluster', (message) => {
+    clusterView = JSON.parse(
+      (message as MessageEvent<string>).data,
+    ) as ClusterView;
+    renderCluster();
   });
   events.addEventListener('card', (message) => {
     const card = JSON.parse((message as MessageEvent<string>).data) as LabCard;
     cards.push(card);
     if (cards.length > 50) cards.shift();
     addCard(card);
+    if (card.kind === 'request' && card.placement) renderCluster();
   });
   events.addEventListener('error', () => {
     status('Connection lost: reconnecting… (is the server still running?)');

@@ -28,7 +28,6 @@ import {
   type CookieSettings,
   type Observation,
   type RequestListener,
-  type RequestRecord,
   responseCookies,
 } from '../observe.js';
 
@@ -44,6 +43,27 @@ export interface LabConfig {
   /** What the article's handler on `/` prints, in a few words. */
   counts: string;
   lookup?: (id: string) => Promise<StoredRecord>;
+  /** Where the request ran and its session lives (playground:cluster). */
+  placement?: (ctx: Context) => Placement | undefined;
+}
+
+/**
+ * Where one request ran and where its session lives, for a demo spread
+ * over several processes and Redis nodes (playground:cluster). The app
+ * process fills it in from its own cluster client, the same way it fills
+ * the response's `x-redis-node` / `x-redis-slot` headers.
+ */
+export interface Placement {
+  /** The store key, prefix included: `sess:6f1c…`. */
+  key: string;
+  /** Its hash slot, 0–16383. */
+  slot: number;
+  /** The node the client sends that slot's commands to: `127.0.0.1:7102`. */
+  node: string;
+  /** The node's role in the client's slot map. */
+  role: 'primary' | 'replica';
+  /** The replicas the client knows for that slot. */
+  replicas: string[];
 }
 
 /** A cookie as it arrived or as a `Set-Cookie` sent it. */
@@ -94,6 +114,8 @@ export interface RequestCard {
   setCookies: CookieSeen[];
   /** The store's record for each id the store was asked about. */
   records: RecordSeen[];
+  /** Which Redis node and slot hold the session (playground:cluster). */
+  placement?: Placement;
 }
 
 /** A change the lab made to the browser's cookie jar. */
@@ -107,7 +129,45 @@ export interface JarCard {
   setCookies: CookieSeen[];
 }
 
-export type LabCard = RequestCard | JarCard;
+/** News between the requests: a node killed, a replica promoted. */
+export interface NoteCard {
+  kind: 'note';
+  id: number;
+  at: number;
+  /** What happened, for code: the page stops its clicking on `promoted`. */
+  event: 'killed' | 'suspected' | 'failed' | 'promoted' | 'back' | 'restarting';
+  title: string;
+  text: string;
+  tone: 'bad' | 'ok' | 'info';
+}
+
+export type LabCard = RequestCard | JarCard | NoteCard;
+
+/** A card before this lab numbers it. */
+export type UnnumberedCard = LabCard extends infer C
+  ? C extends LabCard
+    ? Omit<C, 'id'>
+    : never
+  : never;
+
+/** One Redis node as the cluster pane draws it. */
+export interface ClusterNodeView {
+  address: string;
+  role: 'primary' | 'replica';
+  /** For a replica: the primary it copies. */
+  replicaOf: string | null;
+  slots: Array<[number, number]>;
+  /** Its process is running: we started it, so we know. */
+  up: boolean;
+  /** What the other nodes think: `fail?` is a suspicion, `fail` a verdict. */
+  seen: 'ok' | 'fail?' | 'fail';
+}
+
+/** The whole cluster, as the front last read it. */
+export interface ClusterView {
+  at: number;
+  nodes: ClusterNodeView[];
+}
 
 /** What the page receives first: the demo, and the cards so far. */
 export interface LabHello {
@@ -122,6 +182,8 @@ export interface LabHello {
   bookUrl: string;
   pid: number;
   cards: LabCard[];
+  /** The cluster pane's data; null outside playground:cluster. */
+  cluster: ClusterView | null;
 }
 
 export interface Lab {
@@ -131,8 +193,18 @@ export interface Lab {
   routes: Middleware;
   /** Send a card to every open page (tests feed synthetic ones). */
   publish(card: LabCard): void;
+  /**
+   * Number a card made elsewhere — by an app process behind the cluster
+   * front, or a note about the cluster — into this lab's own sequence,
+   * then publish it.
+   */
+  relay(card: UnnumberedCard): void;
+  /** Show this in the cluster pane, now and on every page opened later. */
+  showCluster(view: ClusterView): void;
   /** The cards kept for pages that connect later. */
   readonly cards: readonly LabCard[];
+  /** How many pages are open: the front polls the cluster only for them. */
+  readonly watchers: number;
 }
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -145,24 +217,39 @@ export function createLab(config: LabConfig): Lab {
   const pages = new Set<ServerResponse>();
   const cards: LabCard[] = [];
   let nextId = 1;
+  let cluster: ClusterView | null = null;
   // The cookie pair a browser held before its current one, keyed by the
   // current value ('' when it holds none): what "Replay old cookie" puts
   // back.
   const previous = new Map<string, { value: string; sig: string | null }>();
 
   function publish(card: LabCard): void {
+    if (card.kind === 'request') rememberPrevious(card);
     cards.push(card);
     if (cards.length > KEEP) cards.shift();
+    send('card', card);
+  }
+
+  function send(event: string, data: unknown): void {
     if (pages.size === 0) return;
-    const text = `event: card\ndata: ${JSON.stringify(card)}\n\n`;
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const page of pages) page.write(text);
+  }
+
+  function relay(card: UnnumberedCard): void {
+    publish({ ...card, id: nextId++ } as LabCard);
+  }
+
+  function showCluster(view: ClusterView): void {
+    cluster = view;
+    send('cluster', view);
   }
 
   const listener: RequestListener = (ctx, record, ms) => {
     if (ctx.path.startsWith('/__lab')) return;
     const at = Date.now() - ms;
     const setCookies = responseCookies(ctx).map(parseSetCookie);
-    rememberPrevious(record, setCookies);
+    const placement = config.placement?.(ctx);
     const card: RequestCard = {
       kind: 'request',
       id: nextId++,
@@ -181,6 +268,7 @@ export function createLab(config: LabConfig): Lab {
       steps: record.steps,
       setCookies,
       records: [],
+      ...(placement ? { placement } : {}),
     };
     // The store is read back only while a lab page is open: a server
     // nobody watches pays nothing for the lab.
@@ -191,15 +279,17 @@ export function createLab(config: LabConfig): Lab {
     });
   };
 
-  function rememberPrevious(record: RequestRecord, sent: CookieSeen[]): void {
+  // From the card, not the live request: behind the cluster front the
+  // request ran in another process, and the card is all the front gets.
+  function rememberPrevious(card: RequestCard): void {
     const name = config.cookie.key;
     // The last one wins in the browser (regenerate sends two).
-    const next = sent.findLast((c) => c.name === name);
-    const before = record.rawCookie;
+    const next = card.setCookies.findLast((c) => c.name === name);
+    const before = card.cookie?.value;
     if (!next || before === undefined || next.value === before) return;
     previous.set(next.value, {
       value: before,
-      sig: record.rawSignature ?? null,
+      sig: card.signature?.value ?? null,
     });
     if (previous.size > 500) {
       previous.delete(previous.keys().next().value as string);
@@ -283,6 +373,7 @@ export function createLab(config: LabConfig): Lab {
       bookUrl: BOOK_URL,
       pid: process.pid,
       cards,
+      cluster,
     };
     res.write(`retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     pages.add(res);
@@ -353,7 +444,17 @@ export function createLab(config: LabConfig): Lab {
   }
   // #endregion jar
 
-  return { listener, routes, publish, cards };
+  return {
+    listener,
+    routes,
+    publish,
+    relay,
+    showCluster,
+    cards,
+    get watchers() {
+      return pages.size;
+    },
+  };
 }
 
 /**

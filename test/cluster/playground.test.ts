@@ -8,21 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findFreeBasePort, requireRedisBinaries, takenPorts } from '../support/cluster.js';
+import {
+  findFreeBasePort,
+  freePort,
+  requireRedisBinaries,
+  takenPorts,
+} from '../support/cluster.js';
 
 const hasBinaries = await requireRedisBinaries();
 const script = fileURLToPath(new URL('../../playground/cluster.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.runIf(hasBinaries)('npm run playground:cluster', () => {
   it('round-robins one session over the app processes, and Ctrl-C stops everything it started', async () => {

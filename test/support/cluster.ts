@@ -80,6 +80,17 @@ export interface Shard {
   replicas: number[];
 }
 
+/** One node as the cluster describes it (`CLUSTER NODES`). */
+export interface TopologyNode {
+  id: string;
+  port: number;
+  /** `myself`, `master`, `slave`, `fail?` (suspected), `fail` (agreed) … */
+  flags: string[];
+  /** For a replica: the id of the primary it copies. */
+  primaryId: string | null;
+  slots: Array<[number, number]>;
+}
+
 export class PortInUseError extends Error {}
 
 /** Resolve true when nothing listens on `port` (we can bind it ourselves). */
@@ -100,6 +111,15 @@ export async function takenPorts(basePort: number): Promise<number[]> {
     }
   }
   return taken;
+}
+
+/** A free TCP port on 127.0.0.1, for a server a test starts (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /**
@@ -322,32 +342,49 @@ export class LocalCluster {
     this.log(`cluster ready (${Date.now() - start} ms after create)`);
   }
 
-  /** The primaries and their slot ranges, as node `askPort` sees them. */
-  async shards(askPort?: number): Promise<Shard[]> {
+  /**
+   * Every node as `CLUSTER NODES` on node `askPort` (default: the first
+   * live one) describes it — failed and slot-less nodes included.
+   */
+  async topology(askPort?: number): Promise<TopologyNode[]> {
     const port = askPort ?? this.nodes.find((n) => !n.dead)?.port;
     if (port === undefined) throw new Error('cluster: no live node');
     const text = (await withNode(port, (r) => r.cluster('NODES'))) as string;
-    const rows = text
+    return text
       .trim()
       .split('\n')
-      .map((line) => line.split(' '));
-    const portOf = (address: string) => Number(/:(\d+)@/.exec(address)?.[1]);
-    const shards: Shard[] = [];
-    for (const row of rows) {
-      const [id = '', address = '', flags = ''] = row;
-      if (!flags.includes('master') || flags.includes('fail')) continue;
-      const slots = row
-        .slice(8)
-        .filter((s) => /^\d/.test(s))
-        .map((s) => s.split('-').map(Number) as [number, number?])
-        .map(([a, b]): [number, number] => [a, b ?? a]);
-      if (slots.length === 0) continue;
-      const replicas = rows
-        .filter((r) => r[3] === id && !r[2]?.includes('fail'))
-        .map((r) => portOf(r[1] ?? ''));
-      shards.push({ port: portOf(address), id, slots, replicas });
-    }
-    return shards.sort((a, b) => a.port - b.port);
+      .map((line) => {
+        const row = line.split(' ');
+        const [id = '', address = '', flags = '', primary = '-'] = row;
+        const slots = row
+          .slice(8)
+          .filter((s) => /^\d/.test(s))
+          .map((s) => s.split('-').map(Number) as [number, number?])
+          .map(([a, b]): [number, number] => [a, b ?? a]);
+        return {
+          id,
+          port: Number(/:(\d+)@/.exec(address)?.[1]),
+          flags: flags.split(','),
+          primaryId: primary === '-' ? null : primary,
+          slots,
+        };
+      })
+      .sort((a, b) => a.port - b.port);
+  }
+
+  /** The primaries and their slot ranges, as node `askPort` sees them. */
+  async shards(askPort?: number): Promise<Shard[]> {
+    const nodes = await this.topology(askPort);
+    // `fail?` (suspected) counts as failed too: nobody should be sent there.
+    const failing = (n: TopologyNode) => n.flags.some((f) => f.startsWith('fail'));
+    return nodes
+      .filter((n) => n.flags.includes('master') && !failing(n) && n.slots.length > 0)
+      .map((n) => ({
+        port: n.port,
+        id: n.id,
+        slots: n.slots,
+        replicas: nodes.filter((r) => r.primaryId === n.id && !failing(r)).map((r) => r.port),
+      }));
   }
 
   /**

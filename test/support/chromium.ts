@@ -1,0 +1,44 @@
+/**
+ * Debian's chromium, driven by playwright-core (never a downloaded
+ * browser). Without it a browser test is skipped with a message; in CI
+ * (CI=true) a missing browser is a failure.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** For `describe.runIf(...)`: true when chromium is there (or CI demands it). */
+export function requireChromium(what: string): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) return true; // the launch then fails, loudly
+  console.warn(
+    `\n  SKIPPED: ${what} needs chromium at ${CHROMIUM}.` +
+      '\n  Install it: apt-get update && apt-get install -y --no-install-recommends chromium\n',
+  );
+  return false;
+}
+
+/** A headless chromium with a throwaway profile. */
+export async function launchChromium(
+  viewport = { width: 1280, height: 800 },
+): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
