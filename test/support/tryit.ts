@@ -67,20 +67,48 @@ export interface TryItOptions {
 
 /**
  * Start a playground (`start` builds it, with the trace sink wired in) on a
- * free port, run each chapter command (its `http://localhost:3000` and
- * `/tmp/jar` pointed at the test's own), and return `$ command`, its output,
- * then the trace the server printed.
+ * free port, run the chapter's commands against it (see {@link tryAgainst})
+ * and return the transcript, then the trace the server printed.
  */
 export async function tryIt(
   start: (sink: TraceSink) => { app: Koa },
   commands: string[],
-  { trace = true, aliases = {}, tidy = (text) => text }: TryItOptions = {},
+  options: TryItOptions = {},
 ): Promise<string> {
+  const trace = options.trace ?? true;
   const logs: string[] = [];
   const { app } = start({ trace, log: (text) => logs.push(text) });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  try {
+    return await tryAgainst(port, commands, options, () => ({
+      heading: trace ? 'what the server printed (TRACE=1)' : 'what the server printed',
+      lines: logs,
+    }));
+  } finally {
+    server.close();
+  }
+}
+
+/** What a server printed while the commands ran, and how to head it. */
+export interface Printed {
+  heading: string;
+  lines: string[];
+}
+
+/**
+ * Run each chapter command against a server already listening on `port`
+ * (the command's `http://localhost:3000` and `/tmp/…` files pointed at the
+ * test's own) and return `$ command` and its output, then what `printed`
+ * reports the server printed meanwhile, with volatile parts normalised.
+ */
+export async function tryAgainst(
+  port: number,
+  commands: string[],
+  { aliases = {}, tidy = (text) => text }: TryItOptions = {},
+  printed: () => Printed | Promise<Printed> = () => ({ heading: '', lines: [] }),
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'book-tryit-'));
   const out: string[] = [];
   const commandLines: string[] = [];
@@ -104,13 +132,10 @@ export async function tryIt(
       out.push(stdout.trim() ? stdout.trimEnd() : '(no output)');
     }
   } finally {
-    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  if (logs.length > 0) {
-    const printed = trace ? 'what the server printed (TRACE=1)' : 'what the server printed';
-    out.push('', `# ${printed}:`, ...logs);
-  }
+  const { heading, lines } = await printed();
+  if (lines.length > 0) out.push('', `# ${heading}:`, ...lines);
   let text = out.join('\n');
   for (const [shown, used] of Object.entries(aliases)) {
     text = text.replaceAll(used, shown);
