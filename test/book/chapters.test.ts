@@ -157,6 +157,39 @@ describe('chapter endings', () => {
   });
 });
 
+describe('"Try it" recordings', () => {
+  /** Every numbered chapter that embeds a recorded Try-it transcript, with the file. */
+  const tryIts = chapterFiles
+    .filter((chapter) => /^\d\d-/.test(chapter))
+    .flatMap((chapter) =>
+      [...read(chapter).matchAll(/^<<< @\/([\w/.-]*tryit-[\w-]+\.txt)$/gm)].map((m) => ({
+        chapter,
+        file: m[1]!,
+      })),
+    );
+
+  it('chapters 1 and 3–11 and 13 embed one', () => {
+    const numbers = new Set(tryIts.map((t) => t.chapter.slice(0, 2)));
+    for (const n of ['01', '03', '04', '05', '06', '07', '08', '09', '10', '11', '13']) {
+      expect(numbers, `chapter ${n}`).toContain(n);
+    }
+  });
+
+  it.each(tryIts)('$chapter shows every command its $file ran', ({ chapter, file }) => {
+    // A learner copies the chapter's lines: they must be the lines recorded.
+    const shown = [...read(chapter).matchAll(/^```sh\n([\s\S]*?)^```$/gm)].flatMap((m) =>
+      m[1]!.split('\n').map((line) => line.replace(/\s+#\s.*$/, '').trim()),
+    );
+    const recorded = readFileSync(join(root, file), 'utf8')
+      .replaceAll(' \\\n    | ', ' | ')
+      .split('\n')
+      .filter((line) => line.startsWith('$ '))
+      .map((line) => line.slice(2));
+    expect(recorded.length).toBeGreaterThan(0);
+    for (const command of recorded) expect(shown, `${chapter}: ${command}`).toContain(command);
+  });
+});
+
 describe('the deviations are counted the same everywhere', () => {
   // The Deviations page lists two kinds (hostile data, your options); no page may claim one.
   it('no page speaks of a single kind of deviation', () => {
