@@ -6,12 +6,20 @@
  *     npm run playground:cluster            # front on PORT (3000), nodes on 7100–7105
  *     npm run playground:cluster -- --apps=5
  *
+ *     npm run playground:cluster -- --max-age=5000
+ *
  * Every response says which process served it and which Redis node holds
  * the session (headers `x-served-by`, `x-redis-node`, `x-redis-slot`),
  * and the terminal prints one line per request. `POST /__cluster/kill`
  * (or `k` + Enter in the terminal) kills the primary holding your session
  * (the latest session seen, from the terminal): watch your next clicks
- * wait, fail with a 500, then carry on on the promoted replica.
+ * wait, fail with a 503, then carry on on the promoted replica.
+ *
+ * The Session Lab at `/__lab` shows the same in a browser. Each app runs
+ * the playground stack (playground/stack.ts) with its own lab; the front
+ * merges their streams into one timeline (playground/lab/front.ts), adds
+ * the cluster as it reads it twice a second, and notes each step of a
+ * failover between the requests.
  *
  * Read with: chapters/13-scaling-out.md
  */
@@ -274,7 +282,6 @@ function logLine(
   );
 }
 
-// #region clusterView
 /**
  * The six nodes as the cluster pane shows them: what the cluster says
  * (`CLUSTER NODES` on a live node: role, slots, and whether the others
@@ -303,7 +310,6 @@ async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
     }),
   };
 }
-// #endregion clusterView
 
 /** `0-5460,7000` */
 function ranges(slots: Array<[number, number]>): string {

@@ -53,10 +53,16 @@ async function startPlayground(port: number, basePort: number) {
   child.stdout.setEncoding('utf8').on('data', collect);
   child.stderr.setEncoding('utf8').on('data', collect);
   const deadline = Date.now() + 60_000;
-  while (!out.text.includes('Ctrl-C stops all')) {
-    if (child.exitCode !== null) throw new Error(`playground exited:\n${out.text}`);
-    if (Date.now() > deadline) throw new Error(`no banner within 60 s:\n${out.text}`);
-    await new Promise((done) => setTimeout(done, 100));
+  try {
+    while (!out.text.includes('Ctrl-C stops all')) {
+      if (child.exitCode !== null) throw new Error(`playground exited:\n${out.text}`);
+      if (Date.now() > deadline) throw new Error(`no banner within 60 s:\n${out.text}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  } catch (error) {
+    // Whatever it started (nodes, apps) stops with it.
+    await stop(child);
+    throw error;
   }
   return { child, out };
 }

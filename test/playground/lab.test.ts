@@ -18,18 +18,10 @@
  * Without chromium the browser part is skipped with a message — except in
  * CI (CI=true), where a missing browser is a failure.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -42,23 +34,16 @@ import { createApp as redisApp } from '../../playground/redis.js';
 import { onTrace, type TraceEvent } from '../../src/index.js';
 import { MysqlStore } from '../../src/stores/index.js';
 import { uniqueName } from '../stores/support.js';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { hasMysql, hasRedis, MYSQL_URL, REDIS_URL } from '../support/services.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const hasChromium = requireChromium("the Session Lab's browser test");
 const record = !!process.env.LAB_RECORD;
 /** Every screenshot goes here, for a person to look at (git-ignored). */
 const shots = join(root, 'test/playground/screenshots');
 /** With LAB_RECORD=1, the pane shots the book embeds also go here. */
 const bookShots = join(root, 'chapters/lab');
-
-if (!hasChromium && !process.env.CI) {
-  console.warn(
-    `\n  SKIPPED: the Session Lab's browser test needs chromium at ${CHROMIUM}.` +
-      '\n  Install it: apt-get update && apt-get install -y --no-install-recommends chromium\n',
-  );
-}
 
 // ---------------------------------------------------------------------------
 // The lab decides nothing
@@ -154,7 +139,7 @@ function curl(url: string): Promise<number> {
 const timings: Record<string, number> = {};
 const latencies: number[] = [];
 
-describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser', () => {
+describe.runIf(hasChromium)('the Session Lab in a real browser', () => {
   type Context = import('playwright-core').BrowserContext;
   let context: Context;
   let page: Page;
@@ -165,23 +150,7 @@ describe.runIf(hasChromium || process.env.CI)('the Session Lab in a real browser
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'lab-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium({ width: 1280, height: 800 });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(5000);
     page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));

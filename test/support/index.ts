@@ -6,7 +6,8 @@
  * (ids.ts) and an app's error collector (apps.ts).
  *
  * Also shared, imported directly: `tryit.ts`, which runs a chapter's
- * "Try it" commands against a playground and records what they print.
+ * "Try it" commands against a playground and records what they print,
+ * and `chromium.ts`, which launches Debian's chromium for browser tests.
  *
  * Left out on purpose: `services.ts` (importing it probes Redis and
  * MariaDB, which only store tests should pay for) and `cluster.ts`.
