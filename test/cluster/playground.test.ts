@@ -29,11 +29,11 @@ import { tryAgainst } from '../support/tryit.js';
 const hasBinaries = await requireRedisBinaries();
 const script = fileURLToPath(new URL('../../playground/cluster.ts', import.meta.url));
 
-/** The chapter's recording; `BOOK_RECORD=1` rewrites it, as for the others. */
+/** The chapter's recording, beside the book's others: `npm run book:record` runs this file too. */
 const checkRecording = recordings({
   dir: new URL('../../chapters/recorded/', import.meta.url),
   env: 'BOOK_RECORD',
-  command: 'BOOK_RECORD=1 npx vitest run test/cluster/playground.test.ts',
+  command: 'npm run book:record',
 });
 
 /** The request lines the playground printed (one per request through the front). */
