@@ -21,6 +21,7 @@ import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
 import { MermaidMarkdown } from 'vitepress-plugin-mermaid';
 import { portLines } from '../scripts/port-lines.js';
 import { proofBadges } from '../scripts/proofs.js';
+import { tableCards } from '../scripts/table-cards.js';
 import { twoslashCompilerOptions } from './twoslash.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -162,6 +163,8 @@ export default defineConfig({
       MermaidMarkdown(md, { class: 'mermaid' });
       // "(proof: `test/…` › "name")" becomes a ✓ badge linking to the test.
       proofBadges(md);
+      // Tables of three or more columns turn into cards on a phone.
+      tableCards(md);
     },
     theme: { light: 'github-light', dark: 'github-dark' },
     codeTransformers: [

@@ -16,6 +16,8 @@ export interface PageMeasure {
   codeBlocks: number;
   /** Tables wider than the content column. */
   wideTables: number;
+  /** The first row of each such table, and its width, to find it by. */
+  wideTableNames: string[];
   diagrams: {
     index: number;
     /** Smallest text on the diagram, in CSS pixels as drawn on screen. */
@@ -44,8 +46,12 @@ export const MEASURE_PAGE = `(() => {
   const column = document.querySelector('.vp-doc');
   const columnWidth = column ? column.clientWidth : innerWidth;
   let wideTables = 0;
+  const wideTableNames = [];
   for (const table of document.querySelectorAll('.vp-doc table')) {
-    if (table.scrollWidth > table.clientWidth + 1 || table.getBoundingClientRect().width > columnWidth + 1) wideTables++;
+    if (table.scrollWidth > table.clientWidth + 1 || table.getBoundingClientRect().width > columnWidth + 1) {
+      wideTables++;
+      wideTableNames.push((table.rows[0] ? table.rows[0].textContent : '').trim().slice(0, 40) + ' (' + table.scrollWidth + '/' + table.clientWidth + 'px)');
+    }
   }
   const diagrams = [];
   document.querySelectorAll('.vp-doc .mermaid svg').forEach((svg, index) => {
@@ -64,7 +70,7 @@ export const MEASURE_PAGE = `(() => {
     }
     diagrams.push({ index, smallestText: Math.round(smallest * 10) / 10, height: Math.round(box.height), width: Math.round(box.width) });
   });
-  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, diagrams, viewport: { width: innerWidth, height: innerHeight } };
+  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, wideTableNames, diagrams, viewport: { width: innerWidth, height: innerHeight } };
 })()`;
 
 async function main(urls: string[]) {
