@@ -40,6 +40,7 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { MEASURE_PAGE, type PageMeasure } from './measure.js';
 
 const run = promisify(execFile);
@@ -52,7 +53,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const reuse = process.env.BOOK_SITE_DIST;
 const dist = reuse ? resolve(reuse) : mkdtempSync(join(tmpdir(), 'book-dist-'));
 const bin = (name: string) => join(root, 'node_modules/.bin', name);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** How long each build step took, for the report at the end. */
 const timings: Record<string, number> = {};
@@ -207,13 +207,7 @@ function mermaidFences(): number {
     );
 }
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !process.env.CI) {
-  console.warn(
-    `\n  SKIPPED: the book's browser test needs chromium at ${CHROMIUM}.` +
-      '\n  Install it: apt-get update && apt-get install -y --no-install-recommends chromium\n',
-  );
-}
+const hasChromium = requireChromium('the book’s browser test');
 
 /** Serve dist/ the way a static host would. */
 function serve(): Promise<{ server: Server; url: string }> {
@@ -244,7 +238,7 @@ function serve(): Promise<{ server: Server; url: string }> {
   });
 }
 
-describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () => {
+describe.runIf(hasChromium)('the site in a real browser', () => {
   type Browser = import('playwright-core').BrowserContext;
   let context: Browser;
   let server: Server;
@@ -252,24 +246,8 @@ describe.runIf(hasChromium || process.env.CI)('the site in a real browser', () =
   const shots = join(root, 'test/book/screenshots');
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
-    const { chromium } = await import('playwright-core');
     ({ server, url: base } = await serve());
-    const profile = mkdtempSync(join(tmpdir(), 'book-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium({ width: 1280, height: 900 });
     mkdirSync(shots, { recursive: true });
   }, 900_000);
 

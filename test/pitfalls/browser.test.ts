@@ -1,31 +1,13 @@
-/**
- * The cross-origin pitfall (chapters/pitfalls.md#cross-site) in a real
- * browser: a page on one origin calls a Koa API on another with `fetch`,
- * and Debian's chromium decides which cookies go along and which responses
- * the page may read. Nothing about the browser is simulated here.
- *
- * The page is served from http://localhost:<port> and the API from
- * http://localhost:<other port>: two origins, one site (cookies ignore the
- * port), which is the common development setup (a Vite dev server and an
- * API). Without chromium the test is skipped with a message; in CI
- * (CI=true) it must run.
- */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/index.js';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { record } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !process.env.CI) {
-  console.warn(`\n  SKIPPED: the cross-origin pitfall test needs chromium at ${CHROMIUM}.\n`);
-}
+const hasChromium = requireChromium('the cross-origin pitfall test');
 
 /** The CORS answer the API gives: none, the origin only, or the origin with credentials. */
 type Cors = 'none' | 'origin' | 'credentials';
@@ -64,100 +46,80 @@ function api(frontOrigin: () => string): Koa {
   return app;
 }
 
-describe.runIf(hasChromium || process.env.CI)(
-  'pitfall: a front end on another origin, in chromium',
-  () => {
-    let context: BrowserContext;
-    let page: Page;
-    let profile: string;
-    let front: Awaited<ReturnType<typeof listen>>;
-    let backend: Awaited<ReturnType<typeof listen>>;
-    const consoleErrors: string[] = [];
+describe.runIf(hasChromium)('pitfall: a front end on another origin, in chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let front: Awaited<ReturnType<typeof listen>>;
+  let backend: Awaited<ReturnType<typeof listen>>;
+  const consoleErrors: string[] = [];
 
-    beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
-      front = await listen((_req, res) => {
-        res.setHeader('content-type', 'text/html');
-        res.end('<!doctype html><title>front end</title><p>front end</p>');
-      });
-      backend = await listen(api(() => front.origin).callback());
-      const { chromium } = await import('playwright-core');
-      profile = mkdtempSync(join(tmpdir(), 'pitfall-chromium-'));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(m.text());
-      });
-      await page.goto(front.origin);
-    }, 60_000);
-
-    afterAll(async () => {
-      await context?.close();
-      await front?.close();
-      await backend?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+  beforeAll(async () => {
+    front = await listen((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><title>front end</title><p>front end</p>');
     });
+    backend = await listen(api(() => front.origin).callback());
+    context = await launchChromium();
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    await page.goto(front.origin);
+  }, 60_000);
 
-    /** Call the API from the page twice; what the page got each time (or the error it saw). */
-    async function twice(cors: Cors, credentials: 'same-origin' | 'include') {
-      await context.clearCookies();
-      consoleErrors.length = 0;
-      const url = `${backend.origin}/?cors=${cors}`;
-      return page.evaluate(
-        async ({ url, credentials }) => {
-          const out: string[] = [];
-          for (let i = 0; i < 2; i++) {
-            try {
-              out.push(await (await fetch(url, { credentials })).text());
-            } catch (err) {
-              out.push(`${(err as Error).name}: ${(err as Error).message}`);
-            }
+  afterAll(async () => {
+    await context?.close();
+    await front?.close();
+    await backend?.close();
+  });
+
+  /** Call the API from the page twice; what the page got each time (or the error it saw). */
+  async function twice(cors: Cors, credentials: 'same-origin' | 'include') {
+    await context.clearCookies();
+    consoleErrors.length = 0;
+    const url = `${backend.origin}/?cors=${cors}`;
+    return page.evaluate(
+      async ({ url, credentials }) => {
+        const out: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          try {
+            out.push(await (await fetch(url, { credentials })).text());
+          } catch (err) {
+            out.push(`${(err as Error).name}: ${(err as Error).message}`);
           }
-          return out;
-        },
-        { url, credentials },
-      );
+        }
+        return out;
+      },
+      { url, credentials },
+    );
+  }
+
+  it('fetch() with default credentials: the cookie is never sent, every call is 1 views', async () => {
+    expect(await twice('origin', 'same-origin')).toEqual(['1 views', '1 views']);
+  });
+
+  it('credentials include without Access-Control-Allow-Credentials: the page may not read the answer', async () => {
+    expect(await twice('origin', 'include')).toEqual([
+      'TypeError: Failed to fetch',
+      'TypeError: Failed to fetch',
+    ]);
+    expect(consoleErrors.join('\n')).toContain('Access-Control-Allow-Credentials');
+  });
+
+  it('credentials include and Access-Control-Allow-Credentials: true: the session counts', async () => {
+    expect(await twice('credentials', 'include')).toEqual(['1 views', '2 views']);
+  });
+
+  it('records the transcript', async () => {
+    const rows: [string, Cors, 'same-origin' | 'include'][] = [
+      ['fetch(api)                            API: ACAO only', 'origin', 'same-origin'],
+      ["fetch(api, { credentials: 'include' }) API: ACAO only", 'origin', 'include'],
+      ["fetch(api, { credentials: 'include' }) API: ACAO + ACAC", 'credentials', 'include'],
+    ];
+    const lines = ['── chromium, page on localhost:<port A>, API on localhost:<port B>'];
+    for (const [label, cors, credentials] of rows) {
+      lines.push(`${label}  →  ${(await twice(cors, credentials)).join(', ')}`);
     }
-
-    it('fetch() with default credentials: the cookie is never sent, every call is 1 views', async () => {
-      expect(await twice('origin', 'same-origin')).toEqual(['1 views', '1 views']);
-    });
-
-    it('credentials include without Access-Control-Allow-Credentials: the page may not read the answer', async () => {
-      expect(await twice('origin', 'include')).toEqual([
-        'TypeError: Failed to fetch',
-        'TypeError: Failed to fetch',
-      ]);
-      expect(consoleErrors.join('\n')).toContain('Access-Control-Allow-Credentials');
-    });
-
-    it('credentials include and Access-Control-Allow-Credentials: true: the session counts', async () => {
-      expect(await twice('credentials', 'include')).toEqual(['1 views', '2 views']);
-    });
-
-    it('records the transcript', async () => {
-      const rows: [string, Cors, 'same-origin' | 'include'][] = [
-        ['fetch(api)                            API: ACAO only', 'origin', 'same-origin'],
-        ["fetch(api, { credentials: 'include' }) API: ACAO only", 'origin', 'include'],
-        ["fetch(api, { credentials: 'include' }) API: ACAO + ACAC", 'credentials', 'include'],
-      ];
-      const lines = ['── chromium, page on localhost:<port A>, API on localhost:<port B>'];
-      for (const [label, cors, credentials] of rows) {
-        lines.push(`${label}  →  ${(await twice(cors, credentials)).join(', ')}`);
-      }
-      record('cross-origin-browser', [lines.join('\n')]);
-    });
-  },
-);
+    record('cross-origin-browser', [lines.join('\n')]);
+  });
+});

@@ -3,7 +3,7 @@
  * browser). Without it a browser test is skipped with a message; in CI
  * (CI=true) a missing browser is a failure.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -21,13 +21,14 @@ export function requireChromium(what: string): boolean {
   return false;
 }
 
-/** A headless chromium with a throwaway profile. */
+/** A headless chromium with a throwaway profile, removed when it closes. */
 export async function launchChromium(
   viewport = { width: 1280, height: 800 },
 ): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) throw new Error(`CI requires chromium at ${CHROMIUM}`);
   const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-')), {
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
@@ -41,4 +42,12 @@ export async function launchChromium(
       '--disable-sync',
     ],
   });
+  // Remove the profile once the browser has really exited (its 'close'
+  // event comes while chromium may still be writing its cache).
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    await close(options);
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  };
+  return context;
 }
