@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { transformerTwoslash } from '@shikijs/vitepress-twoslash';
 import { type DefaultTheme, defineConfig, type UserConfig } from 'vitepress';
 import { MermaidMarkdown } from 'vitepress-plugin-mermaid';
+import { labShots } from '../scripts/lab-shots.js';
 import { portLines } from '../scripts/port-lines.js';
 import { proofBadges } from '../scripts/proofs.js';
 import { tableCards } from '../scripts/table-cards.js';
@@ -165,6 +166,8 @@ export default defineConfig({
       proofBadges(md);
       // Tables of three or more columns turn into cards on a phone.
       tableCards(md);
+      // Lab screenshots: the dark one in dark mode, the narrow one on a phone.
+      labShots(md);
     },
     theme: { light: 'github-light', dark: 'github-dark' },
     codeTransformers: [

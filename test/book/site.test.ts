@@ -483,6 +483,38 @@ describe.runIf(hasChromium)('the site in a real browser', () => {
     await page.close();
   }, 120_000);
 
+  it('a Session Lab screenshot follows the colour scheme and the screen width', async () => {
+    const page = await context.newPage();
+    const shown = async () => {
+      const scheme = (await page.evaluate(`document.documentElement.classList.contains('dark')`))
+        ? 'dark'
+        : 'light';
+      const img = page.locator(`.vp-doc picture.lab-shot.only-${scheme} img`);
+      expect(await img.count()).toBe(1);
+      expect(await img.isVisible()).toBe(true);
+      // The other scheme's picture is not shown.
+      const other = scheme === 'dark' ? 'light' : 'dark';
+      expect(await page.locator(`.vp-doc picture.lab-shot.only-${other} img`).isVisible()).toBe(
+        false,
+      );
+      await img.scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => img.evaluate((el) => (el as { complete: boolean }).complete))
+        .toBe(true);
+      return img.evaluate((el) => (el as { currentSrc: string }).currentSrc);
+    };
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openPage(page, '/13-scaling-out.html');
+    expect(await shown()).toMatch(/cluster-1280-light\.\w+\.png$/);
+    // The theme switch: VitePress marks dark mode with a class on <html>.
+    await page.locator('.VPNavBar button.VPSwitchAppearance').filter({ visible: true }).click();
+    expect(await shown()).toMatch(/cluster-1280-dark\.\w+\.png$/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await shown()).toMatch(/cluster-390-dark\.\w+\.png$/);
+    await page.evaluate(`localStorage.removeItem('vitepress-theme-appearance')`);
+    await page.close();
+  }, 120_000);
+
   it('a proof badge shows its test on hover and links to the test’s source', async () => {
     const page = await context.newPage();
     await openPage(page, '/01-cookies.html');
