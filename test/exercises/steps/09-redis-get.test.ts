@@ -6,27 +6,15 @@
  * Every key they touch starts with a prefix of their own and is deleted
  * afterwards.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { hasRedis, REDIS_URL } from '../../support/services.js';
+import { hasRedis } from '../../support/services.js';
 import { redis } from '../impl.js';
-import { afterAll, beforeAll, describe, expect, it } from '../kit.js';
+import { describe, expect, it } from '../kit.js';
+import { useRedis } from '../support/services.js';
 
 const { RedisStore } = await redis();
 
 describe.runIf(hasRedis)('RedisStore against a real Redis', () => {
-  const prefix = `exercises:redis-store:${randomUUID()}:`;
-  let client: Redis;
-
-  beforeAll(() => {
-    client = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
-  });
-
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length) await client.del(...keys);
-    await client.quit();
-  });
+  const { client, prefix } = useRedis();
 
   const store = (options: { sessionTtl?: number } = {}) =>
     new RedisStore({ client, prefix, ...options });

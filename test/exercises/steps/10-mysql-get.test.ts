@@ -6,30 +6,15 @@
  * checks write rows with their own connection, so only your `get` is
  * judged.
  */
-import { randomUUID } from 'node:crypto';
-import mysql, { type Pool } from 'mysql2/promise';
-import { hasMysql, MYSQL_URL } from '../../support/services.js';
+import { hasMysql } from '../../support/services.js';
 import { mysql as store } from '../impl.js';
-import { afterAll, beforeAll, describe, expect, it } from '../kit.js';
+import { describe, expect, it } from '../kit.js';
+import { useMysqlTable } from '../support/services.js';
 
 const { MysqlStore } = await store();
 
 describe.runIf(hasMysql)('MysqlStore.get on a real MariaDB', () => {
-  const table = `exercises_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let admin: Pool;
-  let sessions: InstanceType<typeof MysqlStore>;
-
-  beforeAll(async () => {
-    admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
-    sessions = new MysqlStore({ uri: MYSQL_URL, table, cleanupInterval: 0 });
-    await sessions.ready();
-  });
-
-  afterAll(async () => {
-    await sessions?.close();
-    await admin.query(`DROP TABLE IF EXISTS \`${table}\``);
-    await admin.end();
-  });
+  const { table, admin, store: sessions } = useMysqlTable((options) => new MysqlStore(options));
 
   const put = (id: string, data: string, expires = Date.now() + 60_000) =>
     admin.query(`INSERT INTO \`${table}\` (id, expires, data) VALUES (?, ?, ?)`, [
@@ -40,27 +25,27 @@ describe.runIf(hasMysql)('MysqlStore.get on a real MariaDB', () => {
 
   it('returns the session in the row with that id', async () => {
     await put('alice', '{"user":"alice","views":3}');
-    expect(await sessions.get('alice'), 'get("alice")').toEqual({ user: 'alice', views: 3 });
+    expect(await sessions().get('alice'), 'get("alice")').toEqual({ user: 'alice', views: 3 });
   });
 
   it('an unknown id is undefined', async () => {
-    expect(await sessions.get('nobody'), 'get("nobody")').toBeUndefined();
+    expect(await sessions().get('nobody'), 'get("nobody")').toBeUndefined();
   });
 
   it('an expired row is never served, even before cleanup deletes it', async () => {
     await put('stale', '{"n":1}', Date.now() - 1000);
-    expect(await sessions.get('stale'), 'get("stale")').toBeUndefined();
+    expect(await sessions().get('stale'), 'get("stale")').toBeUndefined();
   });
 
   it('the id must match byte for byte ("ALICE" and "alice " are other ids)', async () => {
-    expect(await sessions.get('ALICE'), 'get("ALICE")').toBeUndefined();
-    expect(await sessions.get('alice '), 'get("alice ")').toBeUndefined();
+    expect(await sessions().get('ALICE'), 'get("ALICE")').toBeUndefined();
+    expect(await sessions().get('alice '), 'get("alice ")').toBeUndefined();
   });
 
   it('a data column that is not a JSON object counts as no session', async () => {
     await put('junk', 'not json {');
     await put('number', '42');
-    expect(await sessions.get('junk'), 'get("junk")').toBeUndefined();
-    expect(await sessions.get('number'), 'get("number")').toBeUndefined();
+    expect(await sessions().get('junk'), 'get("junk")').toBeUndefined();
+    expect(await sessions().get('number'), 'get("number")').toBeUndefined();
   });
 });

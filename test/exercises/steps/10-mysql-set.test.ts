@@ -4,31 +4,17 @@
  * Against the real MariaDB, in a table of its own. The checks read the
  * rows with their own connection.
  */
-import { randomUUID } from 'node:crypto';
-import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
-import { hasMysql, MYSQL_URL } from '../../support/services.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { hasMysql } from '../../support/services.js';
 import { mysql as store } from '../impl.js';
-import { afterAll, beforeAll, describe, expect, it } from '../kit.js';
+import { describe, expect, it } from '../kit.js';
 import { cookiesAfter, type Reply, sessionApp } from '../support/harness.js';
+import { useMysqlTable } from '../support/services.js';
 
 const { MysqlStore } = await store();
 
 describe.runIf(hasMysql)('MysqlStore.set on a real MariaDB', () => {
-  const table = `exercises_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let admin: Pool;
-  let sessions: InstanceType<typeof MysqlStore>;
-
-  beforeAll(async () => {
-    admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
-    sessions = new MysqlStore({ uri: MYSQL_URL, table, cleanupInterval: 0 });
-    await sessions.ready();
-  });
-
-  afterAll(async () => {
-    await sessions?.close();
-    await admin.query(`DROP TABLE IF EXISTS \`${table}\``);
-    await admin.end();
-  });
+  const { table, admin, store: sessions } = useMysqlTable((options) => new MysqlStore(options));
 
   async function row(id: string) {
     const [rows] = await admin.query<RowDataPacket[]>(
@@ -40,7 +26,7 @@ describe.runIf(hasMysql)('MysqlStore.set on a real MariaDB', () => {
 
   it('writes one row: the id, the session as JSON, and an absolute expiry in ms', async () => {
     const before = Date.now();
-    await sessions.set('alice', { views: 1 }, 60_000);
+    await sessions().set('alice', { views: 1 }, 60_000);
     const r = await row('alice');
     expect(r?.data, 'the data column').toBe('{"views":1}');
     expect(Number(r?.expires), 'expires').toBeGreaterThanOrEqual(before + 60_000);
@@ -48,8 +34,8 @@ describe.runIf(hasMysql)('MysqlStore.set on a real MariaDB', () => {
   });
 
   it('a second set of the same id replaces the row (one row per session)', async () => {
-    await sessions.set('bob', { views: 1 }, 60_000);
-    await sessions.set('bob', { views: 2 }, 60_000);
+    await sessions().set('bob', { views: 1 }, 60_000);
+    await sessions().set('bob', { views: 2 }, 60_000);
     const [rows] = await admin.query<RowDataPacket[]>(
       `SELECT COUNT(*) AS n FROM \`${table}\` WHERE id = 'bob'`,
     );
@@ -59,14 +45,14 @@ describe.runIf(hasMysql)('MysqlStore.set on a real MariaDB', () => {
 
   it('maxAge "session" lives sessionTtl ms (one day by default)', async () => {
     const before = Date.now();
-    await sessions.set('browser', { n: 1 }, 'session');
+    await sessions().set('browser', { n: 1 }, 'session');
     const expires = Number((await row('browser'))?.expires);
     expect(expires - before, 'lifetime in ms').toBeGreaterThanOrEqual(86_400_000);
     expect(expires - Date.now(), 'lifetime in ms').toBeLessThanOrEqual(86_400_000);
   });
 
   it('behind the session middleware: counts visits, one row per visitor', async () => {
-    const t = sessionApp({ store: sessions }, (ctx) => {
+    const t = sessionApp({ store: sessions() }, (ctx) => {
       ctx.session!.views = ((ctx.session!.views as number) ?? 0) + 1;
       ctx.body = { views: ctx.session!.views, id: ctx.session!.externalKey };
     });
