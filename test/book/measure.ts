@@ -18,6 +18,8 @@ export interface PageMeasure {
   wideTables: number;
   /** The first row of each such table, and its width, to find it by. */
   wideTableNames: string[];
+  /** Code in a table header that the browser broke mid-word. */
+  brokenHeaderNames: string[];
   diagrams: {
     index: number;
     /** Smallest text on the diagram, in CSS pixels as drawn on screen. */
@@ -53,6 +55,17 @@ export const MEASURE_PAGE = `(() => {
       wideTableNames.push((table.rows[0] ? table.rows[0].textContent : '').trim().slice(0, 40) + ' (' + table.scrollWidth + '/' + table.clientWidth + 'px)');
     }
   }
+  // A name in a table header split across lines ("_shouldSaveS / ession").
+  const brokenHeaderNames = [];
+  for (const code of document.querySelectorAll('.vp-doc th code')) {
+    const text = (code.textContent || '').trim();
+    if (/\\s/.test(text)) continue;
+    // One rectangle per line the text runs over.
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    if (lines.size > 1) brokenHeaderNames.push(text);
+  }
   const diagrams = [];
   document.querySelectorAll('.vp-doc .mermaid svg').forEach((svg, index) => {
     const box = svg.getBoundingClientRect();
@@ -70,7 +83,7 @@ export const MEASURE_PAGE = `(() => {
     }
     diagrams.push({ index, smallestText: Math.round(smallest * 10) / 10, height: Math.round(box.height), width: Math.round(box.width) });
   });
-  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, wideTableNames, diagrams, viewport: { width: innerWidth, height: innerHeight } };
+  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, wideTableNames, brokenHeaderNames, diagrams, viewport: { width: innerWidth, height: innerHeight } };
 })()`;
 
 async function main(urls: string[]) {

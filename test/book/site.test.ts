@@ -390,6 +390,9 @@ describe.runIf(hasChromium)('the site in a real browser', () => {
         if (m.wideTables)
           problems.push(`${path} @${width}: table(s) too wide: ${m.wideTableNames.join('; ')}`);
         if (width < 1280) continue;
+        for (const name of m.brokenHeaderNames) {
+          problems.push(`${path}: the header ${name} is broken mid-word`);
+        }
         for (const d of m.diagrams) {
           smallest = Math.min(smallest, d.smallestText);
           tallest = Math.max(tallest, d.height);
