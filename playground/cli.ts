@@ -140,9 +140,16 @@ function tryLines(url: string): string[] {
     [`curl -b ${JAR} -c ${JAR} '${url}/grow?bytes=5000'`, 'a 5 kB session'],
   ];
   const width = Math.max(...rows.map(([command]) => command.length));
-  return rows.map(
-    ([command, note]) => `    ${command.padEnd(width)}  # ${note}`,
-  );
+  // Notes beside the commands when the terminal is wide enough for them,
+  // else above each one: a wrapped curl line is hard to copy.
+  const columns = process.stdout.columns || 80;
+  const widest = Math.max(...rows.map(([, note]) => note.length));
+  if (4 + width + 4 + widest <= columns) {
+    return rows.map(
+      ([command, note]) => `    ${command.padEnd(width)}  # ${note}`,
+    );
+  }
+  return rows.flatMap(([command, note]) => [`    # ${note}`, `    ${command}`]);
 }
 
 /**

@@ -118,16 +118,17 @@ async function main(): Promise<void> {
   banner(
     cookieMode
       ? 'Article demo 1: cookie session (no store), maxAge 4000, rolling'
-      : 'Article demo 1 with a MemoryStore: the cookie holds an id, ' +
-          'the data stays in this process',
+      : 'Article demo 1 with a MemoryStore: the cookie holds only an id',
     url,
     [
       'Sessions live 4 s after the last request (maxAge: 4000, rolling):',
       'wait 5 s between two requests and the count starts again at 1.',
-      cookieMode
-        ? 'The session itself is in the cookie: see "decoded" in /__session.'
-        : 'Restart the server and every session is gone: memory is per ' +
-          `process (${url}/__store lists this process's records).`,
+      ...(cookieMode
+        ? ['The session itself is in the cookie: see "decoded" in /__session.']
+        : [
+            'Restart the server and every session is gone: memory is per',
+            `process (${url}/__store lists this process's records).`,
+          ]),
     ],
   );
 }

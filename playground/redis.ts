@@ -189,12 +189,15 @@ async function main(): Promise<void> {
     `Article demo 2: koa-session + ${kind === 'ours' ? 'our RedisStore' : 'koa-redis'} on ${redact(REDIS_URL)}`,
     url,
     [
-      'As in the article, / prints 0 views, 0 views, 1 views, 2 views… (its views++ quirk);',
-      `${url}/fixed is the corrected handler: 1 views, 2 views, 3 views…`,
-      'Look at the data: redis-cli --scan --pattern "session*"  then  redis-cli GET <key>',
+      'As in the article, / prints 0 views, 0 views, 1 views, 2 views…',
+      '(its views++ quirk); the corrected handler counts 1, 2, 3…:',
+      `  ${url}/fixed`,
+      'Look at the data:',
+      '  redis-cli --scan --pattern "session*"   then   redis-cli GET <key>',
       ...(maxAge === 'session' && kind === 'koa-redis'
         ? [
-            "maxAge: 'session' with koa-redis: every save fails (SETEX gets the string). Try --store=ours.",
+            "maxAge: 'session' with koa-redis: every save fails (SETEX gets",
+            'the string instead of a number of seconds). Try --store=ours.',
           ]
         : []),
     ],

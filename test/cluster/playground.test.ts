@@ -61,6 +61,10 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
         if (Date.now() > deadline) throw new Error(`no banner within 60 s:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+      // The banner fits an 80-column terminal, so every command copies whole.
+      const banner = output.slice(0, output.indexOf('Ctrl-C stops all'));
+      const wide = banner.split('\n').filter((line) => line.length > 80);
+      expect(wide, 'banner lines wider than 80 columns').toEqual([]);
       if (existsSync('/usr/bin/curl')) {
         const visit = 'curl -s -b /tmp/jar -c /tmp/jar http://localhost:3000/; echo';
         const text = await tryAgainst(

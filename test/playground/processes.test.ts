@@ -123,6 +123,9 @@ describe('a playground process that starts', () => {
       expect(banner).toContain(`curl -b /tmp/jar -c /tmp/jar ${url}/`);
       expect(banner).toContain(`${url}/__session`);
       expect(banner).toContain(`Session Lab: ${url}/__lab`);
+      // Not a terminal here, so the banner assumes 80 columns and keeps to them.
+      const long = banner.split('\n').filter((line) => line.length > 80);
+      expect(long, 'banner lines wider than 80 columns').toEqual([]);
       const first = await fetch(`http://127.0.0.1:${port}/`);
       expect(await first.text()).toBe('1 views');
       expect(first.headers.get('x-served-by')).toBe(`pid ${child.pid}`);
