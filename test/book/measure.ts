@@ -59,7 +59,8 @@ export const MEASURE_PAGE = `(() => {
   const brokenHeaderNames = [];
   for (const code of document.querySelectorAll('.vp-doc th code')) {
     const text = (code.textContent || '').trim();
-    if (/\\s/.test(text)) continue;
+    // Only a bare name: a path or a-hyphenated-name may wrap at its / or -.
+    if (!/^[\\w$]+$/.test(text)) continue;
     // One rectangle per line the text runs over.
     const range = document.createRange();
     range.selectNodeContents(code);

@@ -59,6 +59,13 @@ function sourceFiles(dir: string): string[] {
 describe('chapters/11-security.md and chapters/attack-lab.md', () => {
   it('cites at least thirty proofs', () => {
     expect(proofs.length + tableProofs.length).toBeGreaterThan(30);
+    // Both proof tables (signing, store failures) are read, row by row: a
+    // header this parser no longer recognises would drop their checks.
+    const files = new Set(tableProofs.map((p) => p.file));
+    expect([...files].sort()).toEqual([
+      'test/security/signing.test.ts',
+      'test/security/store-failures.test.ts',
+    ]);
   });
 
   it.each([...proofs, ...tableProofs].map((p) => [`${p.file} › ${p.name}`, p] as const))(
