@@ -7,6 +7,9 @@
  * column's header (`data-label`) plus a wrapper around its content; on a
  * narrow screen the theme's CSS (theme/style.css) turns every row into a
  * card of "header: value" lines. On a wide screen nothing changes.
+ *
+ * Code in any table cell also gets break points after its punctuation, so
+ * a long name wraps where a reader would split it, never mid-word.
  */
 import type { MarkdownRenderer } from 'vitepress';
 
@@ -36,6 +39,10 @@ export function tableCards(md: MarkdownRenderer): void {
       let j = i + 1;
       for (; j < tokens.length && tokens[j]?.type !== 'table_close'; j++) {
         const t = tokens[j] as Token;
+        // Code in any cell may wrap after its punctuation (see below).
+        for (const child of t.type === 'inline' ? (t.children ?? []) : []) {
+          if (child.type === 'code_inline') child.meta = { ...child.meta, wrap: true };
+        }
         if (t.type === 'th_open') labels.push(plain(tokens[j + 1]));
         if (t.type === 'tr_open') column = 0;
         if (t.type === 'td_open' && labels.length >= CARD_COLUMNS) {
@@ -48,6 +55,20 @@ export function tableCards(md: MarkdownRenderer): void {
       i = j;
     }
   });
+  // Code in a table cell: a line may break after `_ . / - :` inside it
+  // (PROTOCOL_<wbr>CONNECTION_<wbr>LOST), so the browser never has to cut a
+  // word in the middle to fit a narrow column.
+  const code = md.renderer.rules.code_inline;
+  md.renderer.rules.code_inline = (tokens, idx, options, env, self) => {
+    const token = tokens[idx];
+    if (!token?.meta?.wrap) {
+      return code ? code(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+    }
+    const text = md.utils
+      .escapeHtml(token.content)
+      .replace(/(?<=[^\s])([_./:-]+)(?=[\w])/g, '$1<wbr>');
+    return `<code${self.renderAttrs(token)}>${text}</code>`;
+  };
   // VitePress renders every <table> from a fixed string (no attributes), so
   // the class goes in after that rule has run.
   const table = md.renderer.rules.table_open;

@@ -18,8 +18,8 @@ export interface PageMeasure {
   wideTables: number;
   /** The first row of each such table, and its width, to find it by. */
   wideTableNames: string[];
-  /** Code in a table header that the browser broke mid-word. */
-  brokenHeaderNames: string[];
+  /** Code in a table that the browser had to cut mid-word. */
+  brokenTableWords: string[];
   diagrams: {
     index: number;
     /** Smallest text on the diagram, in CSS pixels as drawn on screen. */
@@ -55,17 +55,19 @@ export const MEASURE_PAGE = `(() => {
       wideTableNames.push((table.rows[0] ? table.rows[0].textContent : '').trim().slice(0, 40) + ' (' + table.scrollWidth + '/' + table.clientWidth + 'px)');
     }
   }
-  // A name in a table header split across lines ("_shouldSaveS / ession").
-  const brokenHeaderNames = [];
-  for (const code of document.querySelectorAll('.vp-doc th code')) {
-    const text = (code.textContent || '').trim();
-    // Only a bare name: a path or a-hyphenated-name may wrap at its / or -.
-    if (!/^[\\w$]+$/.test(text)) continue;
-    // One rectangle per line the text runs over.
-    const range = document.createRange();
-    range.selectNodeContents(code);
-    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-    if (lines.size > 1) brokenHeaderNames.push(text);
+  // Code in a table cut mid-word ("_shouldSaveS / ession"): a break at a
+  // space or at one of the <wbr> points after punctuation is fine; a break
+  // inside one unbroken piece of text is not.
+  const brokenTableWords = [];
+  for (const code of document.querySelectorAll('.vp-doc table code')) {
+    for (const node of code.childNodes) {
+      const text = node.nodeType === 3 ? (node.textContent || '') : '';
+      if (!text.trim() || /\\s/.test(text.trim())) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) brokenTableWords.push((code.textContent || '').trim());
+    }
   }
   const diagrams = [];
   document.querySelectorAll('.vp-doc .mermaid svg').forEach((svg, index) => {
@@ -84,7 +86,7 @@ export const MEASURE_PAGE = `(() => {
     }
     diagrams.push({ index, smallestText: Math.round(smallest * 10) / 10, height: Math.round(box.height), width: Math.round(box.width) });
   });
-  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, wideTableNames, brokenHeaderNames, diagrams, viewport: { width: innerWidth, height: innerHeight } };
+  return { wrappedLines, overflowing, codeBlocks: blocks.length, wideTables, wideTableNames, brokenTableWords, diagrams, viewport: { width: innerWidth, height: innerHeight } };
 })()`;
 
 async function main(urls: string[]) {

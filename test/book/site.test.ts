@@ -390,8 +390,8 @@ describe.runIf(hasChromium)('the site in a real browser', () => {
         if (m.wideTables)
           problems.push(`${path} @${width}: table(s) too wide: ${m.wideTableNames.join('; ')}`);
         if (width < 1280) continue;
-        for (const name of m.brokenHeaderNames) {
-          problems.push(`${path}: the header ${name} is broken mid-word`);
+        for (const word of m.brokenTableWords) {
+          problems.push(`${path}: ${word} in a table is cut mid-word`);
         }
         for (const d of m.diagrams) {
           smallest = Math.min(smallest, d.smallestText);
