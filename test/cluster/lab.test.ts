@@ -17,8 +17,7 @@
  *
  * Read with: chapters/13-scaling-out.md#try-it
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,48 +30,14 @@ import {
   requireRedisBinaries,
   takenPorts,
 } from '../support/cluster.js';
+import { startClusterPlayground, stopClusterPlayground } from './playground-process.js';
 
 const hasBinaries = await requireRedisBinaries();
 const hasChromium = requireChromium("the cluster playground's Session Lab test");
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const script = join(root, 'playground/cluster.ts');
 const shots = join(root, 'test/playground/screenshots');
 const bookShots = join(root, 'chapters/lab');
 const record = !!process.env.LAB_RECORD;
-
-/** Start the playground; resolve once its banner is out. */
-async function startPlayground(port: number, basePort: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, PORT: String(port), CLUSTER_BASE_PORT: String(basePort) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const out = { text: '' };
-  const collect = (chunk: string) => {
-    out.text += chunk;
-  };
-  child.stdout.setEncoding('utf8').on('data', collect);
-  child.stderr.setEncoding('utf8').on('data', collect);
-  const deadline = Date.now() + 60_000;
-  try {
-    while (!out.text.includes('Ctrl-C stops all')) {
-      if (child.exitCode !== null) throw new Error(`playground exited:\n${out.text}`);
-      if (Date.now() > deadline) throw new Error(`no banner within 60 s:\n${out.text}`);
-      await new Promise((done) => setTimeout(done, 100));
-    }
-  } catch (error) {
-    // Whatever it started (nodes, apps) stops with it.
-    await stop(child);
-    throw error;
-  }
-  return { child, out };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGINT');
-  await exited;
-}
 
 /** What a card shows, read from the page. */
 interface CardSeen {
@@ -134,7 +99,7 @@ describe.runIf(hasBinaries && hasChromium)('the Session Lab on playground:cluste
     const errors: string[] = [];
     const timings: Record<string, number> = {};
     try {
-      const playground = await startPlayground(port, basePort);
+      const playground = await startClusterPlayground(port, basePort);
       child = playground.child;
       timings.startup = Date.now() - started;
       context = await launchChromium({ width: 1280, height: 900 });
@@ -259,7 +224,7 @@ describe.runIf(hasBinaries && hasChromium)('the Session Lab on playground:cluste
       expect(errors).toEqual([]);
     } finally {
       await context?.close();
-      if (child) await stop(child);
+      if (child) await stopClusterPlayground(child);
       console.log(`  cluster lab timings (ms since start): ${JSON.stringify(timings)}`);
     }
     // Every node's client and bus port is free again.

@@ -12,10 +12,7 @@
  *
  * Read with: chapters/13-scaling-out.md#try-it
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   findFreeBasePort,
@@ -25,9 +22,9 @@ import {
 } from '../support/cluster.js';
 import { recordings } from '../support/recordings.js';
 import { tryAgainst } from '../support/tryit.js';
+import { bannerOf, startClusterPlayground, stopClusterPlayground } from './playground-process.js';
 
 const hasBinaries = await requireRedisBinaries();
-const script = fileURLToPath(new URL('../../playground/cluster.ts', import.meta.url));
 
 /** The chapter's recording, beside the book's others: `npm run book:record` runs this file too. */
 const checkRecording = recordings({
@@ -43,27 +40,13 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
   it('round-robins one session over the app processes, and Ctrl-C stops everything it started', async () => {
     const port = await freePort();
     const basePort = await findFreeBasePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, PORT: String(port), CLUSTER_BASE_PORT: String(basePort) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
+    const playground = await startClusterPlayground(port, basePort);
+    const { child, out } = playground;
     try {
-      const deadline = Date.now() + 60_000;
-      while (!output.includes('Ctrl-C stops all')) {
-        if (child.exitCode !== null) throw new Error(`playground exited:\n${output}`);
-        if (Date.now() > deadline) throw new Error(`no banner within 60 s:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
       // The banner fits an 80-column terminal, so every command copies whole.
-      const banner = output.slice(0, output.indexOf('Ctrl-C stops all'));
-      const wide = banner.split('\n').filter((line) => line.length > 80);
+      const wide = bannerOf(playground)
+        .split('\n')
+        .filter((line) => line.length > 80);
       expect(wide, 'banner lines wider than 80 columns').toEqual([]);
       if (existsSync('/usr/bin/curl')) {
         const visit = 'curl -s -b /tmp/jar -c /tmp/jar http://localhost:3000/; echo';
@@ -85,15 +68,15 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
           },
           async () => {
             // A line is printed when the answer has gone out: wait for all three.
-            for (let i = 0; i < 50 && requestLines(output).length < 3; i++) {
+            for (let i = 0; i < 50 && requestLines(out.text).length < 3; i++) {
               await new Promise((resolve) => setTimeout(resolve, 100));
             }
-            return { heading: 'what the playground printed', lines: requestLines(output) };
+            return { heading: 'what the playground printed', lines: requestLines(out.text) };
           },
         );
         expect(text).toMatch(/1 views\n[\s\S]*2 views\n[\s\S]*3 views\n/);
         // One session, so one node, whichever this run's id hashed to.
-        const nodes = requestLines(output).map((line) => /on (:\d+)/.exec(line)?.[1]);
+        const nodes = requestLines(out.text).map((line) => /on (:\d+)/.exec(line)?.[1]);
         expect(new Set(nodes).size).toBe(1);
         expect(text).toContain('app-1 · session <id-1>');
         expect(text).toContain('app-3 · session <id-1>');
@@ -118,20 +101,16 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
       expect(seen.map((s) => s.body)).toEqual(['1 views', '2 views', '3 views', '4 views']);
       // The terminal view: one line per request, naming process and node.
       const line = /GET \/ → app-\d · session [\w-]{8} on :\d+ \(slot \d+\) · 200 4 views · \d+ ms/;
-      for (let i = 0; i < 50 && !line.test(output); i++) {
+      for (let i = 0; i < 50 && !line.test(out.text); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(output).toMatch(line);
+      expect(out.text).toMatch(line);
       const status = await (await fetch(`http://127.0.0.1:${port}/__cluster`)).text();
       expect(status.match(/^primary /gm)).toHaveLength(3);
     } finally {
-      if (child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGINT');
-        await exited;
-      }
+      await stopClusterPlayground(child);
     }
-    expect(output).toContain('SIGINT: stopping the cluster');
+    expect(out.text).toContain('SIGINT: stopping the cluster');
     // Every node's client and bus port is free again: no redis-server left.
     expect(await takenPorts(basePort)).toEqual([]);
   }, 90_000);
