@@ -11,15 +11,24 @@
  * see), each offering its 390 px variant to narrow screens when one was
  * recorded. Variants that do not exist on disk are simply left out.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
 
 const LIGHT = /^(\.\/lab\/[\w-]+?)(-1280)?-light\.png$/;
 
-/** A PNG's size from its header, so the page keeps the image's room. */
+/**
+ * A PNG's size from its header (bytes 16–23: width, height), so the page
+ * keeps the image's room; only those bytes are read.
+ */
 function pngSize(file: string): string {
-  const head = readFileSync(file).subarray(16, 24);
+  const head = Buffer.alloc(8);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 8, 16);
+  } finally {
+    closeSync(fd);
+  }
   return `width="${head.readUInt32BE(0)}" height="${head.readUInt32BE(4)}"`;
 }
 

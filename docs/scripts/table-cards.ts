@@ -50,6 +50,11 @@ export function tableCards(md: MarkdownRenderer): void {
           t.meta = { ...t.meta, card: true };
           column++;
         }
+        // Its close is marked too, so it can end the wrapper without
+        // searching back for its open.
+        if (t.type === 'td_close' && labels.length >= CARD_COLUMNS) {
+          t.meta = { ...t.meta, card: true };
+        }
       }
       if (labels.length >= CARD_COLUMNS) table.meta = { ...table.meta, cards: true };
       i = j;
@@ -91,9 +96,6 @@ export function tableCards(md: MarkdownRenderer): void {
     const html = close
       ? close(tokens, idx, options, env, self)
       : self.renderToken(tokens, idx, options);
-    // The matching td_open is the nearest one before this close.
-    let k = idx - 1;
-    while (k >= 0 && tokens[k]?.type !== 'td_open') k--;
-    return tokens[k]?.meta?.card ? `</span>${html}` : html;
+    return tokens[idx]?.meta?.card ? `</span>${html}` : html;
   };
 }
