@@ -48,13 +48,13 @@ import {
 } from './cli.js';
 import type { StoredRecord } from './inspector.js';
 import { followLab, labHandler } from './lab/front.js';
-import {
-  type ClusterView,
-  createLab,
-  type NoteCard,
-  type Placement,
-  type UnnumberedCard,
-} from './lab/server.js';
+import { createLab } from './lab/server.js';
+import type {
+  ClusterView,
+  NoteCard,
+  Placement,
+  UnnumberedCard,
+} from './lab/shared/protocol.js';
 import { mountDemo } from './stack.js';
 
 const PREFIX = 'sess:';

@@ -7,13 +7,9 @@
  */
 import type { Context } from 'koa';
 import type { SignatureVerdict, SkipReason } from '../src/index.js';
-import {
-  COOKIE_LIMIT,
-  type CookieSettings,
-  type RequestRecord,
-  responseCookies,
-  signatureOf,
-} from './observe.js';
+import { COOKIE_LIMIT } from './lab/shared/display.js';
+import type { CookieSettings } from './lab/shared/protocol.js';
+import { type RequestRecord, responseCookies, signatureOf } from './observe.js';
 
 /** The port's signature verdicts, in the words trace mode prints. */
 export const SIGNATURE_TEXT: Record<SignatureVerdict, string> = {

@@ -9,7 +9,9 @@ import type { Middleware } from 'koa';
 import { decode, type SignatureVerdict } from '../src/index.js';
 import { describeError } from './cli.js';
 import { SIGNATURE_TEXT } from './format.js';
-import { type CookieSettings, recordOf, signatureOf } from './observe.js';
+import { parseRecord } from './lab/shared/display.js';
+import type { CookieSettings } from './lab/shared/protocol.js';
+import { recordOf, signatureOf } from './observe.js';
 
 /** What the inspector can say about the stored record behind a session id. */
 export interface StoredRecord {
@@ -50,21 +52,6 @@ export function duration(ms: number): string {
     if (n > 0) parts.push(`${n} ${unit}`);
   }
   return parts.slice(0, 3).join(' ');
-}
-
-/** The stored record's session data, whatever shape the store keeps it in. */
-export function parseRecord(record: unknown): unknown {
-  let value = record;
-  // A MySQL row keeps the data as JSON text in its `data` column.
-  if (value && typeof value === 'object' && 'data' in value) {
-    value = (value as { data: unknown }).data;
-  }
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 function signatureText(verdict: SignatureVerdict | undefined): string {

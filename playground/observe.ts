@@ -19,19 +19,7 @@ import {
   type TraceEvent,
 } from '../src/index.js';
 import { describeError } from './cli.js';
-
-/** One thing that happened to the session during a request, in order. */
-export type Observation =
-  | { kind: 'event'; event: TraceEvent }
-  | {
-      kind: 'store';
-      op: 'get' | 'set' | 'destroy';
-      key: string;
-      ttl?: unknown;
-      ms: number;
-      outcome: string;
-      ok: boolean;
-    };
+import type { CookieSettings, Observation } from './lab/shared/protocol.js';
 
 /** Everything recorded for one request. */
 export interface RequestRecord {
@@ -71,15 +59,6 @@ export function signatureOf(
   }
   return undefined;
 }
-
-/** The session cookie's name and whether it is signed. */
-export interface CookieSettings {
-  key: string;
-  signed: boolean;
-}
-
-/** Browsers ignore a cookie whose name plus value exceeds this many bytes. */
-export const COOKIE_LIMIT = 4096;
 
 /**
  * Error codes and messages that mean "could not reach the store". The

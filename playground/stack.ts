@@ -20,9 +20,9 @@ import {
 import { traceRequested } from './cli.js';
 import { formatTrace } from './format.js';
 import { inspector, type StoredRecord } from './inspector.js';
-import { createLab, type Lab, type Placement } from './lab/server.js';
+import { createLab, type Lab } from './lab/server.js';
+import type { CookieSettings, Placement } from './lab/shared/protocol.js';
 import {
-  type CookieSettings,
   observer,
   observeStore,
   type RequestListener,

@@ -9,7 +9,6 @@
  * step. Read with: chapters/run-it-yourself.md#the-session-lab
  */
 import type { SignatureVerdict, TraceEvent } from '../../src/index.js';
-import type { Observation } from '../observe.js';
 import type {
   ClusterNodeView,
   ClusterView,
@@ -18,10 +17,11 @@ import type {
   LabCard,
   LabHello,
   NoteCard,
+  Observation,
   Placement,
   RecordSeen,
   RequestCard,
-} from './server.js';
+} from './shared/protocol.js';
 
 // ---------------------------------------------------------------------------
 // Small helpers

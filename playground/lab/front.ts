@@ -13,7 +13,8 @@
  */
 import http from 'node:http';
 import Koa from 'koa';
-import type { Lab, LabCard } from './server.js';
+import type { Lab } from './server.js';
+import type { LabCard } from './shared/protocol.js';
 
 /**
  * Follow one app's event stream and relay its cards into `lab`. Resolves

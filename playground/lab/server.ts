@@ -24,12 +24,21 @@ import { transformSync } from 'esbuild';
 import type { Context, Middleware } from 'koa';
 import type { MaxAge } from '../../src/index.js';
 import type { StoredRecord } from '../inspector.js';
-import {
-  type CookieSettings,
-  type Observation,
-  type RequestListener,
-  responseCookies,
-} from '../observe.js';
+import { type RequestListener, responseCookies } from '../observe.js';
+import { clip } from './shared/display.js';
+import type {
+  ClusterView,
+  CookieSeen,
+  CookieSettings,
+  JarCard,
+  LabCard,
+  LabHello,
+  Observation,
+  Placement,
+  RecordSeen,
+  RequestCard,
+  UnnumberedCard,
+} from './shared/protocol.js';
 
 /** What the lab is told about the demo it runs in. */
 export interface LabConfig {
@@ -45,145 +54,6 @@ export interface LabConfig {
   lookup?: (id: string) => Promise<StoredRecord>;
   /** Where the request ran and its session lives (playground:cluster). */
   placement?: (ctx: Context) => Placement | undefined;
-}
-
-/**
- * Where one request ran and where its session lives, for a demo spread
- * over several processes and Redis nodes (playground:cluster). The app
- * process fills it in from its own cluster client, the same way it fills
- * the response's `x-redis-node` / `x-redis-slot` headers.
- */
-export interface Placement {
-  /** The store key, prefix included: `sess:6f1c…`. */
-  key: string;
-  /** Its hash slot, 0–16383. */
-  slot: number;
-  /** The node the client sends that slot's commands to: `127.0.0.1:7102`. */
-  node: string;
-  /** The node's role in the client's slot map. */
-  role: 'primary' | 'replica';
-  /** The replicas the client knows for that slot. */
-  replicas: string[];
-}
-
-/** A cookie as it arrived or as a `Set-Cookie` sent it. */
-export interface CookieSeen {
-  name: string;
-  value: string;
-  /** `name=value` in bytes: what browsers hold against 4096. */
-  bytes: number;
-  /** Everything after the value (`; path=/; expires=…; httponly`). */
-  attributes: string;
-}
-
-/** The store's record for one id, read right after the request. */
-export interface RecordSeen {
-  key: string;
-  where: string;
-  /** As the store holds it, or `null` when there is none. */
-  raw: unknown;
-  /** Milliseconds the store will still keep it, when it says. */
-  ttlMs: number | null;
-  /** When it was read, ms since the epoch: `ttlMs` counts from here. */
-  readAt: number;
-  error?: string;
-}
-
-/** One finished request, as the page draws it. */
-export interface RequestCard {
-  kind: 'request';
-  id: number;
-  /** When the request started, ms since the epoch. */
-  at: number;
-  method: string;
-  url: string;
-  status: number;
-  ms: number;
-  /** The response body when it is short text (`3 views`). */
-  body: string | null;
-  /** `pid 1234`: which process answered. */
-  servedBy: string;
-  /** The user agent's first word, e.g. `curl/8.5.0`; `lab` for the page. */
-  client: string;
-  /** The session cookie and its `.sig` as they arrived. */
-  cookie: CookieSeen | null;
-  signature: CookieSeen | null;
-  /** The port's trace events and the store calls, verbatim, in order. */
-  steps: Observation[];
-  /** The `Set-Cookie` headers of the response. */
-  setCookies: CookieSeen[];
-  /** The store's record for each id the store was asked about. */
-  records: RecordSeen[];
-  /** Which Redis node and slot hold the session (playground:cluster). */
-  placement?: Placement;
-}
-
-/** A change the lab made to the browser's cookie jar. */
-export interface JarCard {
-  kind: 'jar';
-  id: number;
-  at: number;
-  action: 'tamper' | 'drop-signature' | 'replay';
-  /** What was done, in one sentence. */
-  text: string;
-  setCookies: CookieSeen[];
-}
-
-/** News between the requests: a node killed, a replica promoted. */
-export interface NoteCard {
-  kind: 'note';
-  id: number;
-  at: number;
-  /** What happened, for code: the page stops its clicking on `promoted`. */
-  event: 'killed' | 'suspected' | 'failed' | 'promoted' | 'back' | 'restarting';
-  title: string;
-  text: string;
-  tone: 'bad' | 'ok' | 'info';
-}
-
-export type LabCard = RequestCard | JarCard | NoteCard;
-
-/** A card before this lab numbers it. */
-export type UnnumberedCard = LabCard extends infer C
-  ? C extends LabCard
-    ? Omit<C, 'id'>
-    : never
-  : never;
-
-/** One Redis node as the cluster pane draws it. */
-export interface ClusterNodeView {
-  address: string;
-  role: 'primary' | 'replica';
-  /** For a replica: the primary it copies. */
-  replicaOf: string | null;
-  slots: Array<[number, number]>;
-  /** Its process is running: we started it, so we know. */
-  up: boolean;
-  /** What the other nodes think: `fail?` is a suspicion, `fail` a verdict. */
-  seen: 'ok' | 'fail?' | 'fail';
-}
-
-/** The whole cluster, as the front last read it. */
-export interface ClusterView {
-  at: number;
-  nodes: ClusterNodeView[];
-}
-
-/** What the page receives first: the demo, and the cards so far. */
-export interface LabHello {
-  name: string;
-  title: string;
-  cookie: CookieSettings;
-  mode: 'cookie' | 'store';
-  storeLabel: string | null;
-  maxAge: MaxAge | null;
-  rolling: boolean;
-  counts: string;
-  bookUrl: string;
-  pid: number;
-  cards: LabCard[];
-  /** The cluster pane's data; null outside playground:cluster. */
-  cluster: ClusterView | null;
 }
 
 export interface Lab {
@@ -428,7 +298,7 @@ export function createLab(config: LabConfig): Lab {
       } else {
         ctx.cookies.set(name, old.value, options);
         if (old.sig) ctx.cookies.set(sigName, old.sig, options);
-        text = `Put back the cookie this browser held before: ${name}=${clip(old.value)}${old.sig ? ' with its .sig' : ''}.`;
+        text = `Put back the cookie this browser held before: ${name}=${clip(old.value, 24)}${old.sig ? ' with its .sig' : ''}.`;
       }
     }
     const setCookies = responseCookies(ctx).map(parseSetCookie);
@@ -483,10 +353,6 @@ export function flipOne(value: string) {
     changed: value.slice(0, at) + to + value.slice(at + 1),
     what: `flipped character ${at + 1}: '${from}' → '${to}'`,
   };
-}
-
-function clip(text: string, max = 24): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function seen(name: string, value: string | undefined): CookieSeen | null {
