@@ -18,18 +18,19 @@ import {
   cookieNamed,
   countViews,
   decodeCookie,
+  describePortOnly,
   freezeClock,
-  type Impl,
+  IMPL_NAME,
+  IMPLS,
   type SetCookie,
   signature,
   transcript,
+  UNDER_TEST,
 } from './support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const impls: Impl[] = ['port', 'upstream'];
 
 /**
  * Options that put every attribute `cookies` knows on the line (a fresh
@@ -45,7 +46,7 @@ const everyAttribute = () => ({
   signed: false,
 });
 
-describe.each(impls)('cookies on the wire (%s)', (impl) => {
+describe.each(IMPLS)('cookies on the wire (%s)', (impl) => {
   it('first response sets two cookies: the session and its signature', async () => {
     freezeClock();
     const x = await new Browser(bookApp(impl, undefined, countViews)).get();
@@ -199,9 +200,9 @@ describe.each(impls)('cookies on the wire (%s)', (impl) => {
   });
 });
 
-describe('size (port)', () => {
+describe(`size (${IMPL_NAME})`, () => {
   it('an oversized session is sent anyway: nothing checks the 4096-byte limit', async () => {
-    const app = bookApp('port', undefined, (ctx) => {
+    const app = bookApp(UNDER_TEST, undefined, (ctx) => {
       ctx.session!.notes = 'x'.repeat(5000);
       ctx.body = 'ok';
     });
@@ -212,7 +213,7 @@ describe('size (port)', () => {
   });
 
   it('base64 makes the cookie a third larger than the JSON it carries', async () => {
-    const app = bookApp('port', undefined, (ctx) => {
+    const app = bookApp(UNDER_TEST, undefined, (ctx) => {
       ctx.session!.notes = 'x'.repeat(3000);
       ctx.body = 'ok';
     });
@@ -224,7 +225,7 @@ describe('size (port)', () => {
 
   it('a Cookie header over 16 KB is refused by Node before Koa runs (431)', async () => {
     let reached = false;
-    const app = bookApp('port', undefined, (ctx) => {
+    const app = bookApp(UNDER_TEST, undefined, (ctx) => {
       reached = true;
       ctx.body = 'ok';
     });
@@ -236,20 +237,20 @@ describe('size (port)', () => {
   });
 });
 
-describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', () => {
+describe(`recorded for chapter 1 (${IMPL_NAME}, clock frozen at 2025-01-01T00:00:00Z)`, () => {
   it('records the attribute order', async () => {
     freezeClock();
-    const x = await new Browser(bookApp('port', everyAttribute(), countViews)).get('/shop');
+    const x = await new Browser(bookApp(UNDER_TEST, everyAttribute(), countViews)).get('/shop');
     checkRecording('attributes.txt', `${x.setCookie.map((l) => `Set-Cookie: ${l}`).join('\n')}\n`);
   });
 
   it('records a tampered cookie being refused', async () => {
     freezeClock();
-    const browser = new Browser(bookApp('port', undefined, countViews));
+    const browser = new Browser(bookApp(UNDER_TEST, undefined, countViews));
     await browser.get();
     // Replay the edited cookie against a page that only reads the session.
     const reader = new Browser(
-      bookApp('port', undefined, (ctx) => {
+      bookApp(UNDER_TEST, undefined, (ctx) => {
         ctx.body = `views: ${ctx.session!.views}`;
       }),
     );
@@ -261,9 +262,9 @@ describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', 
 
   it('records a key rotation', async () => {
     freezeClock();
-    const browser = new Browser(bookApp('port', { maxAge: 60_000 }, countViews));
+    const browser = new Browser(bookApp(UNDER_TEST, { maxAge: 60_000 }, countViews));
     await browser.get();
-    const after = bookApp('port', { maxAge: 60_000 }, (ctx) => {
+    const after = bookApp(UNDER_TEST, { maxAge: 60_000 }, (ctx) => {
       ctx.body = `${ctx.session!.views} views`;
     });
     after.keys = ['new secret', ...BOOK_KEYS];
@@ -277,7 +278,7 @@ describe('recorded for chapter 1 (port, clock frozen at 2025-01-01T00:00:00Z)', 
   });
 });
 
-describe('Try it: the view counter in a cookie', () => {
+describePortOnly('Try it: the view counter in a cookie (port only: the playground)', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records two visits with their Set-Cookie lines (tryit-01.txt)',
     async () => {

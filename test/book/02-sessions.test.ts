@@ -15,7 +15,8 @@ import {
   cookieNamed,
   countViews,
   decodeCookie,
-  type Impl,
+  describePortOnly,
+  IMPLS,
   recordingStore,
   UUID_V4,
 } from './support.js';
@@ -37,7 +38,7 @@ const accountRoutes: Middleware = (ctx) => {
   }
 };
 
-describe.each<Impl>(['port', 'upstream'])('where the session lives (%s)', (impl) => {
+describe.each(IMPLS)('where the session lives (%s)', (impl) => {
   it('in cookie mode the cookie carries the data itself', async () => {
     const x = await new Browser(bookApp(impl, undefined, countViews)).get();
     const data = decodeCookie(cookieNamed(x, 'koa.sess')!.value);
@@ -107,7 +108,7 @@ describe.each<Impl>(['port', 'upstream'])('where the session lives (%s)', (impl)
   });
 });
 
-describe('Try it: the logout experiment, with the playground and curl', () => {
+describePortOnly('Try it: the logout experiment, with the playground and curl (port only)', () => {
   // The chapter's line, as it prints it, run against the memory playground
   // in both modes; the chapter includes what it printed.
   const ONE_LINE = [

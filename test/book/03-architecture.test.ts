@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
-import { createSession, SessionOptionError } from '../../src/index.js';
+import { SessionOptionError } from '../../src/index.js';
+import { sessionOf } from '../support/impl.js';
 import { tryIt } from '../support/tryit.js';
 import {
   Browser,
@@ -21,9 +22,13 @@ import {
   cookieNamed,
   countViews,
   decodeCookie,
-  type Impl,
+  describePortOnly,
+  IMPLS,
+  portOnly,
   recordingStore,
+  session,
   traceApp,
+  UNDER_TEST,
 } from './support.js';
 
 const run = promisify(execFile);
@@ -32,13 +37,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('options (port)', () => {
-  it('a malformed option fails when the app starts, not on a request', () => {
+describe('options', () => {
+  portOnly('a malformed option fails when the app starts, not on a request', () => {
     const app = new Koa();
-    expect(() => createSession({ maxAge: 'forever' as never }, app)).toThrow(SessionOptionError);
+    expect(() => session({ maxAge: 'forever' as never }, app)).toThrow(SessionOptionError);
     let error: Error | undefined;
     try {
-      createSession({ maxAge: 'forever' as never }, app);
+      session({ maxAge: 'forever' as never }, app);
     } catch (e) {
       error = e as Error;
     }
@@ -48,7 +53,7 @@ describe('options (port)', () => {
     checkRecording('startup-error.txt', `${error?.name}: ${error?.message}\n`);
   });
 
-  it('your options object is never written to', async () => {
+  portOnly('your options object is never written to', async () => {
     const opts = { maxAge: 60_000 };
     await new Browser(bookApp('port', opts, countViews)).get();
     expect(opts).toEqual({ maxAge: 60_000 });
@@ -56,7 +61,7 @@ describe('options (port)', () => {
 
   it('ctx.sessionOptions is a private copy for one request', async () => {
     const seen: unknown[] = [];
-    const app = bookApp('port', { maxAge: 60_000 }, (ctx) => {
+    const app = bookApp(UNDER_TEST, { maxAge: 60_000 }, (ctx) => {
       seen.push(ctx.sessionOptions!.maxAge);
       ctx.sessionOptions!.maxAge = 1;
       ctx.body = 'ok';
@@ -67,7 +72,7 @@ describe('options (port)', () => {
   });
 });
 
-describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) => {
+describe.each(IMPLS)('one request end to end (%s)', (impl) => {
   it('a request that never reads ctx.session gets no cookie', async () => {
     const app = bookApp(impl, undefined, (ctx) => {
       ctx.body = 'hello';
@@ -95,9 +100,7 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
     const app = new Koa();
     app.keys = ['k'];
     type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
-    const make = (impl === 'port'
-      ? createSession
-      : (await import('koa-session')).default) as unknown as Make;
+    const make = sessionOf(impl) as unknown as Make;
     app.use(make({ key: 'first' }, app));
     app.use(make({ key: 'second' }, app));
     app.use(countViews);
@@ -107,9 +110,7 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
 
   it('a sub-app mounted the koa-mount way gets no session of its own', async () => {
     type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
-    const make = (impl === 'port'
-      ? createSession
-      : (await import('koa-session')).default) as unknown as Make;
+    const make = sessionOf(impl) as unknown as Make;
     const admin = new Koa();
     admin.keys = ['k'];
     admin.use(make({ key: 'admin.sess' }, admin));
@@ -136,9 +137,7 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
 
   it('two sessions side by side: two apps, one server, dispatched by path', async () => {
     type Make = (opts: { key: string }, app: Koa) => Koa.Middleware;
-    const make = (impl === 'port'
-      ? createSession
-      : (await import('koa-session')).default) as unknown as Make;
+    const make = sessionOf(impl) as unknown as Make;
     const appWith = (key: string) => {
       const app = new Koa();
       app.keys = ['k'];
@@ -262,7 +261,7 @@ describe.each<Impl>(['port', 'upstream'])('one request end to end (%s)', (impl) 
   });
 });
 
-describe('the lazy getter (port)', () => {
+describePortOnly('the lazy getter (port only: trace events)', () => {
   it('a request that never reads ctx.session does no session work at all', async () => {
     const app = bookApp('port', undefined, (ctx) => {
       ctx.body = 'hello';
@@ -276,7 +275,7 @@ describe('the lazy getter (port)', () => {
   });
 });
 
-describe('the Node version (zlib.crc32 arrived in 20.15)', () => {
+describePortOnly('the Node version (zlib.crc32 arrived in 20.15; port only)', () => {
   const root = new URL('../../', import.meta.url);
   it('package.json and the README ask for Node 20.15 or newer', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
@@ -302,7 +301,7 @@ describe('the Node version (zlib.crc32 arrived in 20.15)', () => {
   });
 });
 
-describe('Try it: the lifecycle in trace mode', () => {
+describePortOnly('Try it: the lifecycle in trace mode (port only: the playground)', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records a counted visit and a favicon request that never reads the session (tryit-03.txt)',
     async () => {

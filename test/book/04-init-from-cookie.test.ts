@@ -14,10 +14,16 @@ import {
   checkRecording,
   countViews,
   DELETION_LINES,
+  describePortOnly,
   freezeClock,
+  IMPL_NAME,
+  IMPLS,
   type Impl,
+  portOnly,
   traceApp,
   transcript,
+  UNDER_TEST,
+  usingUpstream,
 } from './support.js';
 
 afterEach(() => {
@@ -51,18 +57,25 @@ async function browserWithSignedValue(impl: Impl, value: string, options = {}) {
   return browser;
 }
 
-describe('encode, decode and hash', () => {
-  it('encode is base64 of the JSON text', () => {
+/** encode, decode and hash of the implementation under test. */
+async function utilUnderTest() {
+  return usingUpstream ? upstreamUtil() : { encode, decode, hash };
+}
+
+describe(`encode, decode and hash (${IMPL_NAME})`, () => {
+  it('encode is base64 of the JSON text', async () => {
+    const { encode } = await utilUnderTest();
     expect(encode({ views: 1 })).toBe('eyJ2aWV3cyI6MX0=');
     expect(Buffer.from('eyJ2aWV3cyI6MX0=', 'base64').toString()).toBe('{"views":1}');
   });
 
-  it('decode ignores characters outside base64 and fails only at JSON.parse, with a SyntaxError', () => {
+  it('decode ignores characters outside base64 and fails only at JSON.parse, with a SyntaxError', async () => {
+    const { decode } = await utilUnderTest();
     expect(decode('eyJ2aWV3cyI6MX0=!!!')).toEqual({ views: 1 });
     expect(() => decode('not a session')).toThrow(SyntaxError);
   });
 
-  it('the three helpers give the same results as koa-session 7.0.2', async () => {
+  portOnly('the three helpers give the same results as koa-session 7.0.2', async () => {
     const upstream = await upstreamUtil();
     const samples = [{}, { views: 1 }, { user: 'ada', cart: [1, 2, 3], note: 'café ☕' }];
     for (const sample of samples) {
@@ -72,7 +85,8 @@ describe('encode, decode and hash', () => {
     }
   });
 
-  it('hash is the CRC-32 of the JSON text', () => {
+  it('hash is the CRC-32 of the JSON text', async () => {
+    const { hash } = await utilUnderTest();
     // The CRC-32 check value of the ASCII text "123456789" is 0xCBF43926.
     expect(hash(123456789 as never)).toBe(0xcbf43926);
     expect(hash({ views: 1 })).toBe(hash({ views: 1 }));
@@ -80,7 +94,7 @@ describe('encode, decode and hash', () => {
   });
 });
 
-describe.each<Impl>(['port', 'upstream'])('initFromCookie (%s)', (impl) => {
+describe.each(IMPLS)('initFromCookie (%s)', (impl) => {
   it('a signed cookie that is not base64 JSON starts a fresh session quietly', async () => {
     const browser = await browserWithSignedValue(impl, 'hello');
     const x = await browser.get();
@@ -143,7 +157,7 @@ describe.each<Impl>(['port', 'upstream'])('initFromCookie (%s)', (impl) => {
   });
 });
 
-describe('what the port reports (trace)', () => {
+describePortOnly('what the port reports (port only: trace events)', () => {
   it('a bad signature looks exactly like no cookie at all', async () => {
     const app = bookApp('port', undefined, countViews);
     const trace = traceApp(app);
@@ -197,13 +211,15 @@ describe('what the port reports (trace)', () => {
   });
 });
 
-describe('recorded for chapter 4 (port)', () => {
+describe(`recorded for chapter 4 (${IMPL_NAME})`, () => {
   it('records a decode failure and the request after it', async () => {
     freezeClock();
     const decodeThatBreaks = () => {
       throw new TypeError('decoder bug');
     };
-    const browser = await browserWithSignedValue('port', 'anything', { decode: decodeThatBreaks });
+    const browser = await browserWithSignedValue(UNDER_TEST, 'anything', {
+      decode: decodeThatBreaks,
+    });
     browser.app.on('error', () => {});
     const failed = await browser.get();
     const next = await browser.get();
@@ -214,21 +230,24 @@ describe('recorded for chapter 4 (port)', () => {
   });
 });
 
-describe('Try it: a cookie without its signature starts over', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records a visit, the .sig line deleted, the next visit (tryit-04.txt)',
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground({ cookieMode: true, ...sink }),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          "sed -i '/sess.sig/d' /tmp/jar",
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-        ],
-      );
-      expect(text).toContain('signature missing');
-      expect(text.match(/1 views/g)).toHaveLength(2);
-      checkRecording('tryit-04.txt', text);
-    },
-  );
-});
+describePortOnly(
+  'Try it: a cookie without its signature starts over (port only: the playground)',
+  () => {
+    it.runIf(existsSync('/usr/bin/curl'))(
+      'records a visit, the .sig line deleted, the next visit (tryit-04.txt)',
+      async () => {
+        const text = await tryIt(
+          (sink) => createPlayground({ cookieMode: true, ...sink }),
+          [
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+            "sed -i '/sess.sig/d' /tmp/jar",
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+          ],
+        );
+        expect(text).toContain('signature missing');
+        expect(text.match(/1 views/g)).toHaveLength(2);
+        checkRecording('tryit-04.txt', text);
+      },
+    );
+  },
+);

@@ -15,8 +15,9 @@ import {
   checkRecording,
   cookieNamed,
   countViews,
+  describePortOnly,
   freezeClock,
-  type Impl,
+  IMPLS,
   recordingStore,
   signature,
   UUID_V4,
@@ -26,7 +27,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe.each<Impl>(['port', 'upstream'])('initFromExternal (%s)', (impl) => {
+describe.each(IMPLS)('initFromExternal (%s)', (impl) => {
   it('get receives the id, the configured maxAge (undefined by default) and rolling', async () => {
     const store = recordingStore();
     const browser = new Browser(bookApp(impl, { store }, countViews));
@@ -173,44 +174,47 @@ describe.each<Impl>(['port', 'upstream'])('initFromExternal (%s)', (impl) => {
   });
 });
 
-describe('Try it: the id, the stored record, and ids the store does not know', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records a visit and what /__session says about it (tryit-05.txt)',
-    async () => {
-      // The server's clock stands still (at the real time, or curl would
-      // drop the cookie as expired), so the TTLs read the same on every run.
-      freezeClock(Date.now());
-      const text = await tryIt(
-        (sink) => createPlayground(sink),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'curl -b /tmp/jar http://localhost:3000/__session',
-        ],
-      );
-      expect(text).toContain('"ttlMs": 14000');
-      expect(text).toContain('expires in 4.0 s');
-      checkRecording('tryit-05.txt', text);
-    },
-  );
+describePortOnly(
+  'Try it: the id, the stored record, and ids the store does not know (port only: the playground)',
+  () => {
+    it.runIf(existsSync('/usr/bin/curl'))(
+      'records a visit and what /__session says about it (tryit-05.txt)',
+      async () => {
+        // The server's clock stands still (at the real time, or curl would
+        // drop the cookie as expired), so the TTLs read the same on every run.
+        freezeClock(Date.now());
+        const text = await tryIt(
+          (sink) => createPlayground(sink),
+          [
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+            'curl -b /tmp/jar http://localhost:3000/__session',
+          ],
+        );
+        expect(text).toContain('"ttlMs": 14000');
+        expect(text).toContain('expires in 4.0 s');
+        checkRecording('tryit-05.txt', text);
+      },
+    );
 
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records a made-up id refused by the signature and a signed id the store lost (tryit-05-fixation.txt)',
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground(sink),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          "sed -i 's/koa:sess\\t.*/koa:sess\\tmy-own-id/' /tmp/jar",
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'cp /tmp/jar /tmp/old',
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
-          'curl -b /tmp/old http://localhost:3000/; echo',
-        ],
-      );
-      expect(text).toContain('koa:sess=my-own-id: signature invalid');
-      expect(text).toContain('nothing there');
-      expect(text).toContain('valid         no: missed → new session');
-      checkRecording('tryit-05-fixation.txt', text);
-    },
-  );
-});
+    it.runIf(existsSync('/usr/bin/curl'))(
+      'records a made-up id refused by the signature and a signed id the store lost (tryit-05-fixation.txt)',
+      async () => {
+        const text = await tryIt(
+          (sink) => createPlayground(sink),
+          [
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+            "sed -i 's/koa:sess\\t.*/koa:sess\\tmy-own-id/' /tmp/jar",
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+            'cp /tmp/jar /tmp/old',
+            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+            'curl -b /tmp/old http://localhost:3000/; echo',
+          ],
+        );
+        expect(text).toContain('koa:sess=my-own-id: signature invalid');
+        expect(text).toContain('nothing there');
+        expect(text).toContain('valid         no: missed → new session');
+        checkRecording('tryit-05-fixation.txt', text);
+      },
+    );
+  },
+);

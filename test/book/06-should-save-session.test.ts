@@ -16,7 +16,9 @@ import {
   bookApp,
   checkRecording,
   countViews,
+  describePortOnly,
   freezeClock,
+  IMPLS,
   type Impl,
   recordingStore,
   traceApp,
@@ -196,7 +198,8 @@ async function runRow(row: Row, impl: Impl) {
   return { decision, sent: x.setCookie.length > 0 };
 }
 
-describe('the truth table of _shouldSaveSession', () => {
+// The table compares the two side by side and names the port's trace reason.
+describePortOnly('the truth table of _shouldSaveSession (port only: trace events)', () => {
   it('every row behaves as the chapter says, in the port and in koa-session 7.0.2', async () => {
     const lines = [
       '| # | the session when the request ends | options | `_shouldSaveSession` says | cookie sent | 7.0.2 agrees |',
@@ -219,7 +222,7 @@ describe('the truth table of _shouldSaveSession', () => {
   });
 });
 
-describe.each<Impl>(['port', 'upstream'])('saving decisions (%s)', (impl) => {
+describe.each(IMPLS)('saving decisions (%s)', (impl) => {
   it('a change deep inside a nested object is noticed without any setter', async () => {
     const browser = new Browser(
       bookApp(impl, undefined, (ctx) => {
@@ -291,20 +294,23 @@ describe.each<Impl>(['port', 'upstream'])('saving decisions (%s)', (impl) => {
   });
 });
 
-describe('Try it: rolling saves, an untouched session does not', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    "records the chapter's curl lines and the trace (tryit-06.txt)",
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground({ cookieMode: true, ...sink }),
-        [
-          'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
-          'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
-        ],
-      );
-      expect(text).toContain('reason: changed');
-      expect(text).toContain('no save       session never accessed');
-      checkRecording('tryit-06.txt', text);
-    },
-  );
-});
+describePortOnly(
+  'Try it: rolling saves, an untouched session does not (port only: the playground)',
+  () => {
+    it.runIf(existsSync('/usr/bin/curl'))(
+      "records the chapter's curl lines and the trace (tryit-06.txt)",
+      async () => {
+        const text = await tryIt(
+          (sink) => createPlayground({ cookieMode: true, ...sink }),
+          [
+            'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
+            'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
+          ],
+        );
+        expect(text).toContain('reason: changed');
+        expect(text).toContain('no save       session never accessed');
+        checkRecording('tryit-06.txt', text);
+      },
+    );
+  },
+);

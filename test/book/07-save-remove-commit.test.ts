@@ -18,11 +18,14 @@ import {
   countViews,
   DELETION_LINES,
   decodeCookie,
+  describePortOnly,
   freezeClock,
   IdRedactor,
-  type Impl,
+  IMPL_NAME,
+  IMPLS,
   recordingStore,
   transcript,
+  UNDER_TEST,
   UUID_V4,
 } from './support.js';
 
@@ -46,7 +49,7 @@ const routes: Middleware = async (ctx) => {
   }
 };
 
-describe.each<Impl>(['port', 'upstream'])('save (%s)', (impl) => {
+describe.each(IMPLS)('save (%s)', (impl) => {
   it('second response has Expires one day ahead', async () => {
     const clock = freezeClock();
     const browser = new Browser(bookApp(impl, undefined, countViews));
@@ -107,7 +110,7 @@ describe('the deletion cookie (cookies 0.9)', () => {
   it('an empty value is dated 1970 whatever maxAge says: maxAge: false changes no byte', async () => {
     // What remove() writes, once with its maxAge: false and once with a lifetime.
     const lines = async (maxAge: number | false) => {
-      const app = bookApp('port', undefined, (ctx) => {
+      const app = bookApp(UNDER_TEST, undefined, (ctx) => {
         ctx.cookies.set('koa.sess', '', {
           signed: true,
           httpOnly: true,
@@ -124,7 +127,7 @@ describe('the deletion cookie (cookies 0.9)', () => {
   });
 });
 
-describe.each<Impl>(['port', 'upstream'])('callbacks (%s)', (impl) => {
+describe.each(IMPLS)('callbacks (%s)', (impl) => {
   it('save and regenerate take a Node-style callback; manuallyCommit takes none', async () => {
     const seen: string[] = [];
     const app = bookApp(impl, { autoCommit: false }, async (ctx) => {
@@ -155,7 +158,7 @@ describe.each<Impl>(['port', 'upstream'])('callbacks (%s)', (impl) => {
   });
 });
 
-describe.each<Impl>(['port', 'upstream'])('remove and regenerate (%s)', (impl) => {
+describe.each(IMPLS)('remove and regenerate (%s)', (impl) => {
   it('assigning null writes two deletion lines dated 1 January 1970', async () => {
     const browser = new Browser(bookApp(impl, undefined, routes));
     await browser.get('/');
@@ -241,10 +244,10 @@ describe.each<Impl>(['port', 'upstream'])('remove and regenerate (%s)', (impl) =
   });
 });
 
-describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', () => {
+describe(`recorded transcripts (${IMPL_NAME}, clock frozen at 2025-01-01T00:00:00Z)`, () => {
   it('records a cookie session over three visits', async () => {
     const clock = freezeClock();
-    const browser = new Browser(bookApp('port', undefined, countViews));
+    const browser = new Browser(bookApp(UNDER_TEST, undefined, countViews));
     const parts: string[] = [];
     parts.push(transcript('visit 1', '/', await browser.get(), 'koa.sess'));
     clock.advance(60_000);
@@ -257,7 +260,7 @@ describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', ()
   it('records a store session over two visits and a logout', async () => {
     const clock = freezeClock();
     const store = recordingStore();
-    const browser = new Browser(bookApp('port', { store }, routes));
+    const browser = new Browser(bookApp(UNDER_TEST, { store }, routes));
     const parts: string[] = [];
     const storeLines = () => {
       const lines = store.calls.map((c) => {
@@ -289,7 +292,7 @@ describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', ()
 
   it("records maxAge 'session' over two visits", async () => {
     freezeClock();
-    const browser = new Browser(bookApp('port', { maxAge: 'session' }, countViews));
+    const browser = new Browser(bookApp(UNDER_TEST, { maxAge: 'session' }, countViews));
     const parts = [
       transcript('visit 1', '/', await browser.get(), 'koa.sess'),
       transcript('visit 2', '/', await browser.get(), 'koa.sess'),
@@ -298,7 +301,7 @@ describe('recorded transcripts (port, clock frozen at 2025-01-01T00:00:00Z)', ()
   });
 });
 
-describe('Try it: save with a TTL, then remove', () => {
+describePortOnly('Try it: save with a TTL, then remove (port only: the playground)', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     'records a save, the stored record and a logout (tryit-07.txt)',
     async () => {

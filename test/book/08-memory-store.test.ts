@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { MemoryStore } from '../../src/stores/index.js';
 import { hasRedis } from '../support/services.js';
 import { normalise, tryIt } from '../support/tryit.js';
-import { Browser, checkRecording, counter, freezeClock } from './support.js';
+import { Browser, checkRecording, counter, describePortOnly, freezeClock } from './support.js';
 
 const run = promisify(execFile);
 
@@ -16,7 +16,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('the memory store (chapter 8)', () => {
+describePortOnly('the memory store (chapter 8; port only: its stores)', () => {
   it('a session saved in one process is unknown to another', async () => {
     // Two processes behind a load balancer: same code, same keys, each its own Map.
     const first = counter(new MemoryStore());
@@ -76,7 +76,7 @@ describe('the memory store (chapter 8)', () => {
   });
 });
 
-describe('Try it: one process, one Map', () => {
+describePortOnly('Try it: one process, one Map (port only: the playground)', () => {
   it.runIf(existsSync('/usr/bin/curl'))(
     "records two users' visits and the records this process holds (tryit-08.txt)",
     async () => {

@@ -24,8 +24,10 @@ import {
   countViews,
   freezeClock,
   IdRedactor,
+  portOnly,
   transcript,
   UUID_V4,
+  usingUpstream,
 } from './support.js';
 
 afterEach(() => {
@@ -57,7 +59,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
     return [`redis> GET ${key}`, value ?? '(nil)', `redis> TTL ${key}`, String(ttl)].join('\n');
   }
 
-  it('RedisStore keeps JSON under prefix + id, expiring maxAge + 10 s later', async () => {
+  portOnly('RedisStore keeps JSON under prefix + id, expiring maxAge + 10 s later', async () => {
     const store = new RedisStore({ client, prefix: `${TAG}:` });
     const browser = new Browser(counter(store, { maxAge: 60_000 }));
     await browser.get();
@@ -69,7 +71,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
     expect(pttl).toBeLessThanOrEqual(70_000);
   });
 
-  it('rolling renews the Redis expiry on every request', async () => {
+  portOnly('rolling renews the Redis expiry on every request', async () => {
     const clock = freezeClock(Date.now());
     const store = new RedisStore({ client, prefix: `${TAG}:` });
     const app = bookApp('port', { store, rolling: true, maxAge: 60_000 }, (ctx) => {
@@ -96,7 +98,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
     expect(errors[0]?.message).toMatch(/ERR value is not an integer or out of range/);
   });
 
-  it("RedisStore with maxAge 'session' keeps the record for sessionTtl", async () => {
+  portOnly("RedisStore with maxAge 'session' keeps the record for sessionTtl", async () => {
     const store = new RedisStore({ client, prefix: `${TAG}:` });
     const browser = new Browser(counter(store, { maxAge: 'session' }));
     const x = await browser.get();
@@ -106,22 +108,25 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
     expect(pttl).toBeLessThanOrEqual(86_400_000);
   });
 
-  it('when Redis cannot be reached, a request that needs the store fails with a 500', async () => {
-    const nowhere = new Redis({
-      host: '127.0.0.1',
-      port: 1,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    const app = counter(new RedisStore({ client: nowhere }));
-    const errors = collectErrors(app);
-    const x = await new Browser(app).get();
-    expect(x.status).toBe(500);
-    expect(errors).toHaveLength(1);
-    nowhere.disconnect();
-  });
+  portOnly(
+    'when Redis cannot be reached, a request that needs the store fails with a 500',
+    async () => {
+      const nowhere = new Redis({
+        host: '127.0.0.1',
+        port: 1,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      const app = counter(new RedisStore({ client: nowhere }));
+      const errors = collectErrors(app);
+      const x = await new Browser(app).get();
+      expect(x.status).toBe(500);
+      expect(errors).toHaveLength(1);
+      nowhere.disconnect();
+    },
+  );
 
   it('records the article’s koa-redis setup: cookie "session", ids prefixed "session"', async () => {
     freezeClock();
@@ -143,7 +148,7 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
     checkRecording('redis-koa-redis.txt', `${redactor.redact(parts.join('\n\n'))}\n`);
   });
 
-  it("records the 'session' pitfall: koa-redis fails, RedisStore does not", async () => {
+  portOnly("records the 'session' pitfall: koa-redis fails, RedisStore does not", async () => {
     freezeClock();
     const pitfall = counter(redisStore({ client }) as unknown as SessionStore, {
       maxAge: 'session',
@@ -168,82 +173,85 @@ describe.runIf(hasRedis)('Redis (chapter 9)', () => {
 
 const canTry = hasRedis && existsSync('/usr/bin/curl') && existsSync('/usr/bin/redis-cli');
 
-describe.runIf(canTry)('Try it: the Redis playground, its keys, and the pitfall', () => {
-  let client: Redis;
-  // The chapter's id prefix is `session`; on the shared Redis these runs
-  // use their own, shown as `session` in the recordings.
-  const prefix = `${TAG}_tryit:`;
-  const options = {
-    // The chapter's `redis-cli` talks to the Redis the tests use.
-    aliases: { "'session*'": `'${prefix}session*'`, 'redis-cli ': `redis-cli -u ${REDIS_URL} ` },
-    tidy: (text: string) =>
-      text
-        .replaceAll(prefix, '')
-        // TTL counts down in whole seconds, and a busy machine can take more
-        // than half of one between the save and the question: show it to
-        // the next ten, which still tells 86400 (one day) from 86410.
-        .replace(
-          /^(\$ redis-cli TTL .*\n)(\d+)$/gm,
-          (_, command: string, ttl: string) => `${command}${Math.ceil(Number(ttl) / 10) * 10}`,
-        ),
-  };
+describe.runIf(canTry && !usingUpstream)(
+  'Try it: the Redis playground, its keys, and the pitfall (port only: the playground)',
+  () => {
+    let client: Redis;
+    // The chapter's id prefix is `session`; on the shared Redis these runs
+    // use their own, shown as `session` in the recordings.
+    const prefix = `${TAG}_tryit:`;
+    const options = {
+      // The chapter's `redis-cli` talks to the Redis the tests use.
+      aliases: { "'session*'": `'${prefix}session*'`, 'redis-cli ': `redis-cli -u ${REDIS_URL} ` },
+      tidy: (text: string) =>
+        text
+          .replaceAll(prefix, '')
+          // TTL counts down in whole seconds, and a busy machine can take more
+          // than half of one between the save and the question: show it to
+          // the next ten, which still tells 86400 (one day) from 86410.
+          .replace(
+            /^(\$ redis-cli TTL .*\n)(\d+)$/gm,
+            (_, command: string, ttl: string) => `${command}${Math.ceil(Number(ttl) / 10) * 10}`,
+          ),
+    };
 
-  beforeAll(async () => {
-    client = new Redis(REDIS_URL);
-    await client.ping();
-  });
+    beforeAll(async () => {
+      client = new Redis(REDIS_URL);
+      await client.ping();
+    });
 
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length) await client.del(...keys);
-    client.disconnect();
-  });
+    afterAll(async () => {
+      const keys = await client.keys(`${prefix}*`);
+      if (keys.length) await client.del(...keys);
+      client.disconnect();
+    });
 
-  it('records a visit and its key, value and TTL in redis-cli (tryit-09.txt)', async () => {
-    const text = await tryIt(
-      (sink) => createPlayground({ client, idPrefix: `${prefix}session`, ...sink }),
-      [
-        'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed; echo',
-        "redis-cli --scan --pattern 'session*'",
-        `redis-cli GET "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
-        `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
-      ],
-      { ...options, trace: false },
-    );
-    expect(text).toContain('\nsession<id-1>\n');
-    expect(text).toContain('{"views":1,"_expire":<n>,"_maxAge":<n>}');
-    // One day plus ten seconds, in whole seconds (Redis rounds its TTL).
-    expect(text).toMatch(/\n86410\n$/);
-    checkRecording('tryit-09.txt', text);
-  });
-
-  it("records maxAge 'session': koa-redis fails the save, RedisStore keeps it (tryit-09-pitfall.txt)", async () => {
-    const visit = 'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed';
-    const ttl = `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`;
-    const parts: string[] = [];
-    for (const store of ['koa-redis', 'ours'] as const) {
+    it('records a visit and its key, value and TTL in redis-cli (tryit-09.txt)', async () => {
       const text = await tryIt(
-        (sink) =>
-          createPlayground({
-            client,
-            store,
-            maxAge: 'session',
-            idPrefix: `${prefix}session`,
-            ...sink,
-          }),
-        store === 'ours' ? [visit, ttl] : [visit],
+        (sink) => createPlayground({ client, idPrefix: `${prefix}session`, ...sink }),
+        [
+          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed; echo',
+          "redis-cli --scan --pattern 'session*'",
+          `redis-cli GET "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
+          `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`,
+        ],
         { ...options, trace: false },
       );
-      const flags = store === 'ours' ? '--store=ours --max-age=session' : '--max-age=session';
-      parts.push(`# npm run playground:redis -- ${flags}\n${text}`);
-    }
-    const text = parts.join('\n');
-    expect(text).toContain('HTTP/1.1 500 Internal Server Error');
-    expect(text).toContain('ERR value is not an integer');
-    expect(text).toContain('HTTP/1.1 200 OK');
-    // No Expires on the cookie; the record is kept for sessionTtl, one day.
-    expect(text).toContain('Set-Cookie: session=session<id-1>; path=/; httponly\n');
-    expect(text).toMatch(/\n86400\n$/);
-    checkRecording('tryit-09-pitfall.txt', text);
-  });
-});
+      expect(text).toContain('\nsession<id-1>\n');
+      expect(text).toContain('{"views":1,"_expire":<n>,"_maxAge":<n>}');
+      // One day plus ten seconds, in whole seconds (Redis rounds its TTL).
+      expect(text).toMatch(/\n86410\n$/);
+      checkRecording('tryit-09.txt', text);
+    });
+
+    it("records maxAge 'session': koa-redis fails the save, RedisStore keeps it (tryit-09-pitfall.txt)", async () => {
+      const visit = 'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/fixed';
+      const ttl = `redis-cli TTL "$(awk '$6 == "session" {print $7}' /tmp/jar)"`;
+      const parts: string[] = [];
+      for (const store of ['koa-redis', 'ours'] as const) {
+        const text = await tryIt(
+          (sink) =>
+            createPlayground({
+              client,
+              store,
+              maxAge: 'session',
+              idPrefix: `${prefix}session`,
+              ...sink,
+            }),
+          store === 'ours' ? [visit, ttl] : [visit],
+          { ...options, trace: false },
+        );
+        const flags = store === 'ours' ? '--store=ours --max-age=session' : '--max-age=session';
+        parts.push(`# npm run playground:redis -- ${flags}\n${text}`);
+      }
+      const text = parts.join('\n');
+      expect(text).toContain('HTTP/1.1 500 Internal Server Error');
+      expect(text).toContain('ERR value is not an integer');
+      expect(text).toContain('HTTP/1.1 200 OK');
+      // No Expires on the cookie; the record is kept for sessionTtl, one day.
+      expect(text).toContain('Set-Cookie: session=session<id-1>; path=/; httponly\n');
+      expect(text).toMatch(/\n86400\n$/);
+      checkRecording('tryit-09-pitfall.txt', text);
+    });
+  },
+);

@@ -8,8 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { generate, sections, slugFor } from '../../docs/scripts/annotate.js';
+import { describeBookOnly } from '../support/impl.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
@@ -27,7 +28,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('the annotated source generator', () => {
+describeBookOnly('the annotated source generator', () => {
   const written = generate(src, out);
   const files = sourceFiles(src);
 

@@ -16,7 +16,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeBookOnly } from '../support/impl.js';
 import { expectCitedTest, type Proof, proofsIn } from '../support/proofs.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -89,7 +90,7 @@ function proofsOf(chapter: string): Proof[] {
   return proofsIn(read(chapter));
 }
 
-describe('embedded source regions', () => {
+describeBookOnly('embedded source regions', () => {
   const all = chapterFiles.flatMap(embedsOf);
 
   it('the book embeds real source', () => {
@@ -118,7 +119,7 @@ describe('embedded source regions', () => {
   });
 });
 
-describe('included files', () => {
+describeBookOnly('included files', () => {
   const includes = chapterFiles.flatMap((chapter) =>
     [...read(chapter).matchAll(/<!--\s*@include:\s*(\S+?)\s*-->/g)].map((m) => ({
       chapter,
@@ -130,7 +131,7 @@ describe('included files', () => {
   });
 });
 
-describe('proofs', () => {
+describeBookOnly('proofs', () => {
   // Only the pages this work stream writes: other pages may abbreviate a name with "…".
   const proofs = [...WALKTHROUGH, 'index.md'].flatMap((chapter) =>
     proofsOf(chapter).map((p) => ({ chapter, ...p })),
@@ -148,7 +149,7 @@ describe('proofs', () => {
   );
 });
 
-describe('chapter endings', () => {
+describeBookOnly('chapter endings', () => {
   it.each(WALKTHROUGH)('%s ends with "Try it" and "Exercises"', (chapter) => {
     const headings = [...read(chapter).matchAll(/^## (.+?)(?:\s*\{#[\w-]+\})?$/gm)].map(
       (m) => m[1],
@@ -157,7 +158,7 @@ describe('chapter endings', () => {
   });
 });
 
-describe('"Try it" recordings', () => {
+describeBookOnly('"Try it" recordings', () => {
   /** Every numbered chapter that embeds a recorded Try-it transcript, with the file. */
   const tryIts = chapterFiles
     .filter((chapter) => /^\d\d-/.test(chapter))
@@ -192,7 +193,7 @@ describe('"Try it" recordings', () => {
   });
 });
 
-describe('the deviations are counted the same everywhere', () => {
+describeBookOnly('the deviations are counted the same everywhere', () => {
   // The Deviations page lists two kinds (hostile data, your options); no page may claim one.
   it('no page speaks of a single kind of deviation', () => {
     const pages = [

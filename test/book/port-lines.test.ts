@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeToHtml } from 'shiki';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findPortGroups, portLines } from '../../docs/scripts/port-lines.js';
+import { describeBookOnly } from '../support/impl.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const source = (file: string) => readFileSync(resolve(root, file), 'utf8');
@@ -46,7 +47,7 @@ const LIFECYCLE = [
   'save',
 ];
 
-describe('port marks in the lifecycle listings', () => {
+describeBookOnly('port marks in the lifecycle listings', () => {
   it('every trace call is folded into one `trace(ctx, …);` line', () => {
     for (const name of LIFECYCLE) {
       const lines = region('src/context.ts', name);

@@ -41,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium } from '../support/chromium.js';
+import { describeBookOnly, usingUpstream } from '../support/impl.js';
 import { MEASURE_PAGE, type PageMeasure } from './measure.js';
 
 const run = promisify(execFile);
@@ -97,7 +98,7 @@ afterAll(() => {
   if (!reuse) rmSync(dist, { recursive: true, force: true });
 });
 
-describe('the site', () => {
+describeBookOnly('the site', () => {
   beforeAll(async () => {
     // BOOK_SITE_DIST=<dir> checks an existing build (e.g. docs/.vitepress/dist after
     // `npm run docs:build`) instead of building: for iterating on the checks only.
@@ -238,7 +239,7 @@ function serve(): Promise<{ server: Server; url: string }> {
   });
 }
 
-describe.runIf(hasChromium)('the site in a real browser', () => {
+describe.runIf(hasChromium && !usingUpstream)('the site in a real browser', () => {
   type Browser = import('playwright-core').BrowserContext;
   let context: Browser;
   let server: Server;

@@ -1,20 +1,20 @@
 /**
  * Shared tools for the book's tests: an app factory that can run the port or
- * koa-session 7.0.2 itself, a tiny browser (a cookie jar that obeys
+ * koa-session 7.0.2 itself (which one a test gets is chosen by the shared
+ * switch in test/support/impl.ts), a tiny browser (a cookie jar that obeys
  * `Set-Cookie` the way a real one does), and a frozen clock.
  *
  * Every behavioural sentence in chapters/ names a test built from these.
  */
 import Koa, { type Middleware } from 'koa';
-import upstreamSession from 'koa-session';
 import request from 'supertest';
 import {
-  createSession,
   onTrace,
   type SessionOptions,
   type SessionStore,
   type TraceEvent,
 } from '../../src/index.js';
+import { type Impl, requirePort, sessionOf, UNDER_TEST } from '../support/impl.js';
 import {
   ANY_UUID_V4,
   type Clock,
@@ -32,13 +32,20 @@ import {
   UUID_V4,
 } from '../support/index.js';
 
+export {
+  describePortOnly,
+  IMPL_NAME,
+  IMPLS,
+  type Impl,
+  portOnly,
+  session,
+  UNDER_TEST,
+  usingUpstream,
+} from '../support/impl.js';
 export { collectErrors, parseSetCookie, type SetCookie };
 
 /** The secret every book app signs with (first key signs, all keys verify). */
 export const BOOK_KEYS = ['book secret'];
-
-/** The two implementations the book compares: ours and the original. */
-export type Impl = 'port' | 'upstream';
 
 /** Koa app with keys, the session middleware of `impl`, then `handlers`. */
 export function bookApp(
@@ -49,11 +56,7 @@ export function bookApp(
   const app = new Koa();
   app.keys = [...BOOK_KEYS];
   app.silent = true;
-  const mw =
-    impl === 'port'
-      ? createSession(options, app)
-      : (upstreamSession as unknown as (o: unknown, a: Koa) => Middleware)(options, app);
-  app.use(mw);
+  app.use(sessionOf(impl)(options, app));
   for (const handler of handlers) app.use(handler);
   return app;
 }
@@ -68,7 +71,7 @@ export const countViews: Middleware = (ctx) => {
 
 /** An app that counts views over `store` (or in the cookie); `/logout` removes the session. */
 export function counter(store: SessionStore | undefined, extra: SessionOptions = {}): Koa {
-  return bookApp('port', { ...(store ? { store } : {}), ...extra }, (ctx, next) => {
+  return bookApp(UNDER_TEST, { ...(store ? { store } : {}), ...extra }, (ctx, next) => {
     if (ctx.path === '/logout') {
       ctx.session = null;
       ctx.body = 'bye';
@@ -161,6 +164,7 @@ export { UUID_V4 };
  * session was loaded, skipped or saved). Call the returned `stop` when done.
  */
 export function traceApp(app: Koa) {
+  requirePort('the trace channel');
   const events: TraceEvent[] = [];
   const stop = onTrace((message) => {
     if (message.ctx.app !== app) return;

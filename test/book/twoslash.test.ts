@@ -7,8 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTwoslasher } from 'twoslash';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { twoslashCompilerOptions } from '../../docs/.vitepress/twoslash.js';
+import { describeBookOnly } from '../support/impl.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const chaptersDir = join(root, 'chapters');
@@ -35,7 +36,7 @@ function samples(): Sample[] {
 const twoslasher = createTwoslasher({ compilerOptions: twoslashCompilerOptions });
 const all = samples();
 
-describe('twoslash samples', () => {
+describeBookOnly('twoslash samples', () => {
   it('the book has type-checked samples', () => {
     expect(all.length).toBeGreaterThanOrEqual(6);
   });

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession } from '../../src/index.js';
 import { launchChromium, requireChromium } from '../support/chromium.js';
+import { session as sessionUnderTest } from '../support/impl.js';
 import { record } from './support.js';
 
 const hasChromium = requireChromium('the cross-origin pitfall test');
@@ -37,7 +37,7 @@ function api(frontOrigin: () => string): Koa {
     await next();
   };
   app.use(cors);
-  app.use(createSession({}, app));
+  app.use(sessionUnderTest({}, app));
   app.use((ctx) => {
     const session = ctx.session!;
     session.views = ((session.views as number | undefined) ?? 0) + 1;

@@ -44,7 +44,8 @@ const links = [...chapter.replace(/^```[\s\S]*?^```/gm, '').matchAll(/\]\(([^)\s
 function testTitles(file: string): Set<string> {
   const source = readFileSync(join(root, file), 'utf8');
   const titles = new Set<string>();
-  const literal = /(?:\bit|\bdescribe)(?:\.runIf\([^)]*\))?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/gs;
+  const literal =
+    /(?:\bit|\bdescribe|\bportOnly|\bdescribePortOnly)(?:\.(?:runIf|skipIf)\([^)]*\))?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/gs;
   for (const m of source.matchAll(literal)) {
     titles.add((m[2] as string).replace(/\\(.)/g, '$1'));
   }

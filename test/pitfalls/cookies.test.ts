@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSession, type SessionOptions } from '../../src/index.js';
+import type { SessionOptions } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/index.js';
+import { session as sessionUnderTest } from '../support/impl.js';
 import {
   appErrors,
   Browser,
@@ -48,7 +49,7 @@ function app(
   if (setup.keys) koa.keys = setup.keys;
   if (setup.proxy) koa.proxy = true;
   koa.silent = true;
-  koa.use(createSession(options, koa));
+  koa.use(sessionUnderTest(options, koa));
   for (const handler of handlers) koa.use(handler);
   return koa;
 }
@@ -257,7 +258,7 @@ describe('pitfall: a router before the session middleware', () => {
     const koa = new Koa();
     koa.keys = ['k'];
     koa.silent = true;
-    const session = createSession({}, koa);
+    const session = sessionUnderTest({}, koa);
     if (routerFirst) koa.use(route).use(session);
     else koa.use(session).use(route);
     return koa;
@@ -480,8 +481,8 @@ describe('pitfall: a second session middleware', () => {
     const koa = new Koa();
     koa.keys = ['k'];
     koa.silent = true;
-    koa.use(createSession({ key: 'site.sess' }, koa));
-    koa.use(createSession({ key: 'admin.sess', maxAge: 15 * 60_000 }, koa));
+    koa.use(sessionUnderTest({ key: 'site.sess' }, koa));
+    koa.use(sessionUnderTest({ key: 'admin.sess', maxAge: 15 * 60_000 }, koa));
     koa.use(countViews);
     return koa;
   }
@@ -606,7 +607,7 @@ describe('pitfall: a front end on another site loses the session', () => {
     koa.proxy = true;
     koa.silent = true;
     if (withCors) koa.use(cors);
-    koa.use(createSession(options, koa));
+    koa.use(sessionUnderTest(options, koa));
     koa.use(countViews);
     return koa;
   }

@@ -8,9 +8,10 @@ import { Redis } from 'ioredis';
 import Koa, { type Middleware } from 'koa';
 import redisStore from 'koa-redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSession, type SessionOptions, type SessionStore } from '../../src/index.js';
+import type { SessionOptions, SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { signature } from '../book/support.js';
+import { session as sessionUnderTest } from '../support/impl.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 import { appErrors, Browser, freezeClock, IdRedactor, record, shown } from './support.js';
 
@@ -26,7 +27,7 @@ function app(store: SessionStore, options: SessionOptions, handler: Middleware):
   const koa = new Koa();
   koa.keys = ['k'];
   koa.silent = true;
-  koa.use(createSession({ store, prefix: `${TAG}:`, ...options }, koa));
+  koa.use(sessionUnderTest({ store, prefix: `${TAG}:`, ...options }, koa));
   koa.use(handler);
   return koa;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Koa from 'koa';
+import { requirePort } from './impl.js';
 
 const run = promisify(exec);
 
@@ -75,6 +76,7 @@ export async function tryIt(
   commands: string[],
   options: TryItOptions = {},
 ): Promise<string> {
+  requirePort('the playground');
   const trace = options.trace ?? true;
   const logs: string[] = [];
   const { app } = start({ trace, log: (text) => logs.push(text) });
