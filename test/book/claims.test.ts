@@ -6,7 +6,8 @@
  * sentences whether or not they carry a proof, or the count would prove
  * nothing.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeBookOnly } from '../support/impl.js';
 import { census, summaryLine, totals } from './claims/count.js';
 import { sentencesOf } from './claims/extract.js';
 import { checkEntry, isPrimarySource, judge, type Ledger } from './claims/ledger.js';
@@ -40,7 +41,7 @@ const PAGE = [
   '> Did it change? "Did it?" she asked.',
 ].join('\n');
 
-describe('the claims counter', () => {
+describeBookOnly('the claims counter', () => {
   const sentences = sentencesOf('demo.md', PAGE);
   const texts = sentences.map((s) => s.text);
 
@@ -109,7 +110,7 @@ describe('the claims counter', () => {
   });
 });
 
-describe('the ledger', () => {
+describeBookOnly('the ledger', () => {
   const c = census();
 
   it('has no entry that matches nothing, names a missing test or cites a secondary source', () => {
