@@ -127,6 +127,10 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
     ],
   },
   {
+    text: 'Sessions behind a login',
+    items: [{ text: '16. CSRF and the browser’s half', link: '/16-csrf' }],
+  },
+  {
     text: 'Appendices',
     items: [
       { text: 'A. Deviations from 7.0.2', link: '/deviations' },
