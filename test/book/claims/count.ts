@@ -129,7 +129,7 @@ function main(argv: string[]): number {
       for (const j of list.filter((x) => x.verdict === 'unbacked')) {
         if (seen.has(j.text)) continue;
         seen.add(j.text);
-        entries.push({ text: j.text, line: j.line, todo: 'proof | source | narrative' });
+        entries.push({ text: j.text, todo: 'proof | source | narrative' });
       }
       writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`);
       console.log(`${file}: ${seen.size} stubs added`);
