@@ -11,6 +11,7 @@ import { describeBookOnly } from '../support/impl.js';
 import { census, summaryLine, totals } from './claims/count.js';
 import { sentencesOf } from './claims/extract.js';
 import { checkEntry, isPrimarySource, judge, type Ledger } from './claims/ledger.js';
+import { onKoaSession } from './claims/upstream.js';
 
 const PAGE = [
   '---',
@@ -101,6 +102,34 @@ describeBookOnly('the claims counter', () => {
       true,
     );
     expect(isPrimarySource('./03-architecture.md')).toBe(false);
+  });
+
+  it('knows which cited tests also run on koa-session 7.0.2', () => {
+    const book = (name: string) => new URL(`./${name}`, import.meta.url).pathname;
+    const cookie = book('04-init-from-cookie.test.ts');
+    expect(
+      onKoaSession(
+        cookie,
+        'a signed cookie that is not base64 JSON starts a fresh session quietly',
+      ),
+    ).toBe('runs');
+    expect(
+      onKoaSession(cookie, 'the three helpers give the same results as koa-session 7.0.2'),
+    ).toBe('port-only');
+    expect(onKoaSession(cookie, 'no test has this name')).toBe('no-such-test');
+    expect(
+      onKoaSession(book('claims.test.ts'), 'knows which cited tests also run on koa-session 7.0.2'),
+    ).toBe('port-only');
+    const root = new URL('../../', import.meta.url).pathname;
+    const portOnlyProof = checkEntry(root, 'demo.md', {
+      text: 'x',
+      about: 'koa-session',
+      proof:
+        'test/book/04-init-from-cookie.test.ts › the three helpers give the same results as koa-session 7.0.2',
+    });
+    expect(portOnlyProof.map((p) => p.problem)).toEqual([
+      'is about koa-session, but "the three helpers give the same results as koa-session 7.0.2" is port-only',
+    ]);
   });
 
   it('prints the one summary line the issue asks for', () => {

@@ -15,6 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalise, type Sentence, sentencesOf } from './extract.js';
+import { onKoaSession } from './upstream.js';
 
 /** One ledger entry. Exactly one of proof, source or narrative. */
 export interface Entry {
@@ -152,6 +153,9 @@ export function checkEntry(root: string, page: string, entry: Entry): Problem[] 
   const say = (problem: string) => problems.push({ page, text: entry.text, problem });
   const kinds = [entry.proof, entry.source, entry.narrative].filter((k) => k !== undefined);
   if (kinds.length === 0) say('has no proof, source or narrative reason');
+  if (entry.about === 'koa-session' && !asList(entry.proof).length) {
+    say('is about koa-session: it needs a test that runs on koa-session 7.0.2');
+  }
   if (entry.narrative !== undefined && kinds.length > 1) {
     say('is narrative and also cites a proof or source: choose one');
   }
@@ -173,6 +177,14 @@ export function checkEntry(root: string, page: string, entry: Entry): Problem[] 
     const source = readFileSync(file, 'utf8').replace(/\s+/g, ' ');
     if (![`'${name}'`, `"${name}"`, `\`${name}\``].some((q) => source.includes(q))) {
       say(`${m[1]} has no test called "${name}"`);
+      continue;
+    }
+    if (entry.about === 'koa-session') {
+      const verdict = onKoaSession(file, name);
+      if (verdict === 'port-only') say(`is about koa-session, but "${name}" is port-only`);
+      if (verdict === 'not-switched') {
+        say(`is about koa-session, but ${m[1]} never runs koa-session (no switch)`);
+      }
     }
   }
   for (const href of asList(entry.source)) {
