@@ -238,8 +238,11 @@ export class ContextSession {
   // #endregion valid
 
   /**
-   * Emit `session:<event>` on the app — on the next turn of the event loop,
-   * so a listener can never delay or break the request that triggered it.
+   * Emit `session:<event>` on the app on the next turn of the event loop,
+   * as koa-session does: the listener runs after the code that refused the
+   * session, but in the same process. A slow listener blocks every request
+   * still in flight (this one too, if it is waiting for its store), and one
+   * that throws is an uncaught exception: by default the process ends.
    */
   emit(event: SessionEventName, data: SessionEvent): void {
     setImmediate(() => {
