@@ -3,7 +3,10 @@
  * session — signature, decode, validity — and what happens to each kind of
  * bad cookie.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { decode, encode, hash } from '../../src/index.js';
@@ -113,6 +116,20 @@ describe.each(IMPLS)('initFromCookie (%s)', (impl) => {
     expect(x.setCookie).toEqual(DELETION_LINES);
     // The browser obeyed, so the next request has no cookie and works.
     expect((await browser.get()).status).toBe(200);
+  });
+
+  it('a custom decode that throws a string, not an Error, starts a fresh session quietly', async () => {
+    const decodeThatThrowsAString = () => {
+      throw 'not an Error object';
+    };
+    const browser = await browserWithSignedValue(impl, 'anything', {
+      decode: decodeThatThrowsAString,
+    });
+    const x = await browser.get();
+    expect(x.status).toBe(200);
+    expect(x.body).toBe('1 views');
+    // No deletion lines: the cookie is replaced by the new session's, not cleared.
+    expect(x.setCookie.some((line) => line.includes('1970'))).toBe(false);
   });
 
   it('the first-response cookie has no Expires, but its data expires after one day', async () => {
@@ -251,3 +268,116 @@ describePortOnly(
     );
   },
 );
+
+/** What a browser and a second visitor saw while a listener misbehaved. */
+interface ListenerRun {
+  /** The visit whose cookie was refused (it emits session:invalid). */
+  refused: { status?: number; error?: string; ms: number };
+  /** Another request, sent 50 ms after the refused one, that never reads the session. */
+  other: { status?: number; error?: string; ms: number };
+  /** The server's exit code 300 ms later, or 'running'. */
+  exit: number | 'running';
+  stderr: string;
+}
+
+/** Run test/book/listener-app.ts in its own process and visit it as described above. */
+async function listenerRun(
+  impl: Impl,
+  mode: 'cookie' | 'store',
+  listener: string,
+): Promise<ListenerRun> {
+  const script = fileURLToPath(new URL('./listener-app.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, impl, mode, listener], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        const m = /port (\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+      exited.then(() => reject(new Error(`the server did not start: ${stderr}`)));
+    });
+    const visit = (path: string, cookie = '') =>
+      new Promise<{ status?: number; error?: string; ms: number; cookie: string }>((resolve) => {
+        const started = performance.now();
+        const ms = () => Math.round(performance.now() - started);
+        const req = http.get({ host: '127.0.0.1', port, path, headers: { cookie } }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            const lines = res.headers['set-cookie'] ?? [];
+            const pairs = lines.map((line) => line.split(';')[0]).join('; ');
+            resolve({ status: res.statusCode, ms: ms(), cookie: pairs });
+          });
+        });
+        req.on('error', (e) => resolve({ error: e.message, ms: ms(), cookie: '' }));
+      });
+    const first = await visit('/');
+    const [refused, other] = await Promise.all([
+      visit('/', first.cookie),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => visit('/other')),
+    ]);
+    const exit = await Promise.race([
+      exited,
+      new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 300)),
+    ]);
+    const pick = ({ cookie: _c, ...rest }: typeof first) => rest;
+    return { refused: pick(refused), other: pick(other), exit, stderr };
+  } finally {
+    child.kill();
+  }
+}
+
+describe(`session:* listeners (${IMPL_NAME}; each run in a process of its own)`, () => {
+  it('a throwing session:invalid listener ends the process; a cookie request was answered first', async () => {
+    const run = await listenerRun(UNDER_TEST, 'cookie', 'throw');
+    expect(run.refused.status).toBe(200);
+    expect(run.other.error).toBeDefined();
+    expect(run.exit).toBe(1);
+    expect(run.stderr).toContain('listener bug');
+  });
+
+  it('a throwing session:invalid listener ends the process before a store request is answered', async () => {
+    const run = await listenerRun(UNDER_TEST, 'store', 'throw');
+    expect(run.refused.status).toBeUndefined();
+    expect(run.refused.error).toMatch(/socket hang up|ECONNRESET/);
+    expect(run.exit).toBe(1);
+  });
+
+  it('a 1 s synchronous listener: the cookie request is answered at once, the next request waits', async () => {
+    const run = await listenerRun(UNDER_TEST, 'cookie', 'slow');
+    expect(run.exit).toBe('running');
+    expect(run.refused.status).toBe(200);
+    expect(run.refused.ms).toBeLessThan(500);
+    expect(run.other.ms).toBeGreaterThan(700);
+  });
+
+  it('a 1 s synchronous listener makes a store request itself 1 s slower', async () => {
+    const run = await listenerRun(UNDER_TEST, 'store', 'slow');
+    expect(run.refused.status).toBe(200);
+    expect(run.refused.ms).toBeGreaterThan(1000);
+    expect(run.other.ms).toBeGreaterThan(700);
+  });
+
+  portOnly(
+    'a throwing trace subscriber ends the process before the request is answered',
+    async () => {
+      const run = await listenerRun('port', 'cookie', 'trace-throw');
+      expect(run.refused.error).toMatch(/socket hang up|ECONNRESET/);
+      expect(run.exit).toBe(1);
+      expect(run.stderr).toContain('trace listener bug');
+    },
+  );
+
+  portOnly('a 1 s trace subscriber makes the request it traces 1 s slower', async () => {
+    const run = await listenerRun('port', 'cookie', 'trace-slow');
+    expect(run.exit).toBe('running');
+    expect(run.refused.status).toBe(200);
+    expect(run.refused.ms).toBeGreaterThan(1000);
+  });
+});
