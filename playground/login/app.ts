@@ -1,0 +1,91 @@
+/**
+ * The login starter, assembled. Read the middleware list top to bottom:
+ * it is the order every request goes through.
+ *
+ * Read with: chapters/17-login.md#app
+ */
+import { bodyParser } from '@koa/bodyparser';
+import type { Cluster, Redis } from 'ioredis';
+import Koa, { type Middleware } from 'koa';
+import { createPassport } from './auth.js';
+import type { LoginConfig } from './config.js';
+import { requireToken, sameOrigin } from './csrf.js';
+import { absoluteTimeout, type Clock } from './guards.js';
+import { routes } from './routes.js';
+import { sessionMiddleware } from './session.js';
+import { UserSessionStore } from './session-store.js';
+import type { Users } from './users.js';
+
+export interface LoginAppDeps {
+  config: LoginConfig;
+  redis: Redis | Cluster;
+  users: Users;
+  /** The time, for the app's own timeouts (tests move it). */
+  clock?: Clock;
+}
+
+// #region createLoginApp
+export function createLoginApp({
+  config,
+  redis,
+  users,
+  clock = Date,
+}: LoginAppDeps) {
+  const app = new Koa();
+  app.proxy = config.production; // behind TLS: trust X-Forwarded-Proto
+  const store = new UserSessionStore({
+    client: redis,
+    prefix: config.prefix,
+    owner: (data) => (data.passport as { user?: string } | undefined)?.user,
+  });
+  const passport = createPassport(users);
+
+  app.use(failSafely);
+  app.use(sessionMiddleware(app, config, store));
+  app.use(absoluteTimeout(config.absoluteTimeout, clock));
+  app.use(bodyParser({ enableTypes: ['form'] }));
+  app.use(sameOrigin(config.origin));
+  app.use(requireToken());
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(lastSeen(clock));
+  const router = routes({
+    passport,
+    users,
+    store,
+    clock,
+    reauthAfter: config.reauthAfter,
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return { app, store };
+}
+// #endregion createLoginApp
+
+/**
+ * A failure on our side is a plain 500 page and a line in the log; the
+ * client never sees a stack. A client's mistake (a 4xx Koa raised: bad
+ * JSON, a body too large) keeps its status and message.
+ */
+const failSafely: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (error) {
+    const status = (error as { status?: number }).status ?? 500;
+    ctx.status = status >= 400 && status < 500 ? status : 500;
+    ctx.type = 'text';
+    ctx.body =
+      ctx.status === 500
+        ? 'Something went wrong on our side. Try again in a moment.\n'
+        : `${(error as Error).message}\n`;
+    if (ctx.status === 500) ctx.app.emit('error', error, ctx);
+  }
+};
+
+/** Stamp `seenAt` for the devices page (the save happens anyway: rolling). */
+function lastSeen(clock: Clock): Middleware {
+  return async (ctx, next) => {
+    if (ctx.isAuthenticated()) ctx.session!.seenAt = clock.now();
+    return next();
+  };
+}

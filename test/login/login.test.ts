@@ -1,0 +1,274 @@
+/**
+ * The login starter (playground/login), driven as a browser drives it, on
+ * real Redis. Each test names the behaviour chapter 17 teaches.
+ *
+ * Read with: chapters/17-login.md
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashId, userTag } from '../../playground/login/session-store.js';
+import { hasRedis } from '../support/services.js';
+import { Browser, DEMO_USERS, type Started, startApp } from './support.js';
+
+let app: Started;
+afterEach(async () => {
+  await app?.close();
+});
+
+/** The `_csrf` value of the first form on a page. */
+const tokenOn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+describe.runIf(hasRedis)('login starter: signing in and out', () => {
+  it("signing in gives a new session id in the user's slot; the visitor's id and record are gone", async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    await browser.get('/login');
+    const before = browser.sid as string;
+    expect(await app.keys()).toHaveLength(1); // the visitor's session (it holds the CSRF token)
+    const res = await browser.signIn();
+    expect(res).toMatchObject({ status: 302, location: '/' });
+    const after = browser.sid as string;
+    expect(after).not.toBe(before);
+    expect(after.startsWith(`${userTag('1')}.`)).toBe(true);
+    // A copy of the visitor's cookie leads nowhere: its record was destroyed.
+    expect((await app.keys()).some((k) => k.endsWith(hashId(before)))).toBe(false);
+    expect((await browser.get('/')).body).toContain('Hello, alice');
+  });
+
+  it("the store holds only sha256 of the id: no key, index entry or record contains the cookie's id", async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    const id = browser.sid as string;
+    const secret = id.split('.')[1] as string;
+    const keys = await app.keys();
+    expect(keys.sort()).toEqual(
+      [
+        `${app.config.prefix}{${userTag('1')}}:s:${hashId(id)}`,
+        `${app.config.prefix}{${userTag('1')}}:sessions`,
+      ].sort(),
+    );
+    const dump = JSON.stringify(
+      await Promise.all(
+        keys.map((k) =>
+          k.endsWith(':sessions') ? app.redis.zrange(k, '0', '-1') : app.redis.get(k),
+        ),
+      ),
+    );
+    expect(keys.join(' ')).not.toContain(secret);
+    expect(dump).not.toContain(secret);
+    expect(dump).toContain(hashId(id));
+  });
+
+  it('a wrong password: 401 and the form again, still signed out', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    const res = await browser.signIn('alice', 'not the password');
+    expect(res.status).toBe(401);
+    expect(res.body).toContain('That name and password do not match.');
+    expect((await browser.get('/')).location).toBe('/login?next=%2F');
+  });
+
+  it('logout destroys the record: a copy of the cookie taken before is worthless', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    const thief = new Browser(app.url);
+    for (const [k, v] of browser.cookies) thief.cookies.set(k, v);
+    const home = await browser.get('/');
+    await browser.request('POST', '/logout', { _csrf: tokenOn(home.body) });
+    expect(browser.sid).toBeUndefined();
+    expect((await thief.get('/')).location).toBe('/login?next=%2F');
+    expect(await app.keys()).toEqual([]);
+  });
+
+  it('next= only ever redirects to a path of this site', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    for (const next of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+      await browser.get('/login');
+      const res = await browser.submit('/login', '/login', {
+        name: 'alice',
+        password: DEMO_USERS.alice,
+        next,
+      });
+      expect(res.location, next).toBe('/');
+      await browser.request('POST', '/logout', { _csrf: tokenOn((await browser.get('/')).body) });
+    }
+  });
+});
+
+describe.runIf(hasRedis)('login starter: CSRF', () => {
+  it("a form post without the session's token is refused (403), signed in or not", async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    await browser.get('/login');
+    const res = await browser.request('POST', '/login', {
+      name: 'alice',
+      password: DEMO_USERS.alice,
+    });
+    expect(res.status).toBe(403);
+    await browser.signIn();
+    const forged = await browser.request('POST', '/devices/revoke-all', {});
+    expect(forged.status).toBe(403);
+    expect((await browser.get('/')).status).toBe(200); // still signed in
+  });
+
+  it('a post the browser reports as cross-site is refused even with the right token (login CSRF too)', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    const form = await browser.get('/login');
+    const res = await browser.request(
+      'POST',
+      '/login',
+      { _csrf: tokenOn(form.body), name: 'alice', password: DEMO_USERS.alice },
+      'cross-site',
+    );
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('cross-site');
+  });
+
+  it('the token a visitor had before signing in is not the one of the signed-in session', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    const before = tokenOn((await browser.get('/login')).body);
+    await browser.signIn();
+    const after = tokenOn((await browser.get('/')).body);
+    expect(after).not.toBe('');
+    expect(after).not.toBe(before);
+  });
+});
+
+describe.runIf(hasRedis)('login starter: timeouts and re-authentication', () => {
+  it('idle timeout: a session unused for longer than IDLE_MINUTES is gone (cookie, _expire and Redis TTL)', async () => {
+    app = await startApp({ IDLE_MINUTES: String(1.2 / 60) }); // 1.2 s
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    const key = `${app.config.prefix}{${userTag('1')}}:s:${hashId(browser.sid as string)}`;
+    const ttl = await app.redis.pttl(key);
+    expect(ttl).toBeGreaterThan(1000);
+    expect(ttl).toBeLessThanOrEqual(1200 + 10_000); // koa-session adds 10 s for the store
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await browser.get('/')).status).toBe(200); // activity moves the expiry (rolling)
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await browser.get('/')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1400));
+    expect((await browser.get('/')).location).toBe('/login?next=%2F');
+  });
+
+  it('absolute timeout: ABSOLUTE_MINUTES after signing in, even an active session ends', async () => {
+    app = await startApp({ ABSOLUTE_MINUTES: '60' });
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    app.clock.advance(59 * 60_000);
+    expect((await browser.get('/')).status).toBe(200);
+    app.clock.advance(2 * 60_000);
+    const res = await browser.get('/');
+    expect(res.location).toBe('/login?expired=1');
+    expect(browser.sid).toBeUndefined();
+    expect(await app.keys()).toEqual([]);
+  });
+
+  it('re-authentication: after REAUTH_MINUTES a sensitive page asks for the password, and the right one gives a new id', async () => {
+    app = await startApp({ REAUTH_MINUTES: '5' });
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    expect((await browser.get('/account')).status).toBe(200);
+    app.clock.advance(6 * 60_000);
+    expect((await browser.get('/account')).location).toBe('/reauth?next=%2Faccount');
+    const wrong = await browser.submit('/reauth?next=%2Faccount', '/reauth', {
+      password: 'nope',
+      next: '/account',
+    });
+    expect(wrong.status).toBe(401);
+    const before = browser.sid;
+    const ok = await browser.submit('/reauth?next=%2Faccount', '/reauth', {
+      password: DEMO_USERS.alice,
+      next: '/account',
+    });
+    expect(ok.location).toBe('/account');
+    expect(browser.sid).not.toBe(before);
+    expect((await browser.get('/account')).status).toBe(200);
+  });
+});
+
+describe.runIf(hasRedis)('login starter: your devices', () => {
+  it("lists every session of the user, marks this one, and not another user's", async () => {
+    app = await startApp();
+    const laptop = new Browser(app.url, 'Laptop/1.0');
+    const phone = new Browser(app.url, 'Phone/2.0');
+    const bob = new Browser(app.url, 'Bob/3.0');
+    await laptop.signIn();
+    await phone.signIn();
+    await bob.signIn('bob');
+    const page = (await laptop.get('/devices')).body;
+    expect(page).toContain('Laptop/1.0');
+    expect(page).toContain('Phone/2.0');
+    expect(page).not.toContain('Bob/3.0');
+    expect(page.match(/this device/g)).toHaveLength(1);
+    expect(page.indexOf('Laptop/1.0')).toBeLessThan(page.indexOf('this device'));
+  });
+
+  it('signing out one device ends that session on its next request; the others live on', async () => {
+    app = await startApp();
+    const laptop = new Browser(app.url, 'Laptop/1.0');
+    const phone = new Browser(app.url, 'Phone/2.0');
+    await laptop.signIn();
+    await phone.signIn();
+    const page = await laptop.get('/devices');
+    const res = await laptop.request('POST', '/devices/revoke', {
+      _csrf: tokenOn(page.body),
+      session: hashId(phone.sid as string),
+    });
+    expect(res.location).toBe('/devices?done=one');
+    expect((await phone.get('/')).location).toBe('/login?next=%2F');
+    expect((await laptop.get('/')).status).toBe(200);
+  });
+
+  it("sign out everywhere: every session of the user ends, this one too; another user's lives on", async () => {
+    app = await startApp();
+    const laptop = new Browser(app.url);
+    const phone = new Browser(app.url);
+    const bob = new Browser(app.url);
+    await laptop.signIn();
+    await phone.signIn();
+    await bob.signIn('bob');
+    const res = await laptop.submit('/devices', '/devices/revoke-all', {});
+    expect(res.location).toBe('/login');
+    expect((await laptop.get('/')).location).toBe('/login?next=%2F');
+    expect((await phone.get('/')).location).toBe('/login?next=%2F');
+    expect((await bob.get('/')).status).toBe(200);
+  });
+
+  it('changing the password signs out every other session; this browser goes on under a new id', async () => {
+    app = await startApp();
+    const laptop = new Browser(app.url);
+    const phone = new Browser(app.url);
+    await laptop.signIn();
+    await phone.signIn();
+    const before = laptop.sid;
+    const res = await laptop.submit('/account', '/account', { password: 'a brand new password' });
+    expect(res.location).toBe('/devices');
+    expect(laptop.sid).not.toBe(before);
+    expect((await phone.get('/')).location).toBe('/login?next=%2F');
+    const devices = (await laptop.get('/devices')).body;
+    expect(devices.match(/<li>/g)).toHaveLength(1);
+    // The new password works, the old one does not.
+    const fresh = new Browser(app.url);
+    expect((await fresh.signIn('alice', 'a brand new password')).location).toBe('/');
+    expect((await new Browser(app.url).signIn()).status).toBe(401);
+  });
+});
+
+describe.runIf(hasRedis)(
+  'login starter: the store refuses a signed-in session without a new id',
+  () => {
+    it("set() with a user but a visitor's id throws, naming regenerate()", async () => {
+      app = await startApp();
+      const browser = new Browser(app.url);
+      await browser.get('/login');
+      await expect(
+        app.store.set(browser.sid as string, { passport: { user: '1' } }, 60_000),
+      ).rejects.toThrow('must get a new id at sign-in (call regenerate()');
+    });
+  },
+);
