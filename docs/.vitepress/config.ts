@@ -128,7 +128,11 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
   },
   {
     text: 'Sessions behind a login',
-    items: [{ text: '16. CSRF and the browser’s half', link: '/16-csrf' }],
+    items: [
+      { text: '16. CSRF and the browser’s half', link: '/16-csrf' },
+      { text: '17. Sessions behind a login', link: '/17-login' },
+      { text: 'F. OWASP coverage', link: '/owasp' },
+    ],
   },
   {
     text: 'Appendices',

@@ -41,6 +41,7 @@ export function createLoginApp({
   const passport = createPassport(users);
 
   app.use(failSafely);
+  app.use(noStore);
   app.use(sessionMiddleware(app, config, store));
   app.use(absoluteTimeout(config.absoluteTimeout, clock));
   app.use(bodyParser({ enableTypes: ['form'] }));
@@ -80,6 +81,15 @@ const failSafely: Middleware = async (ctx, next) => {
         : `${(error as Error).message}\n`;
     if (ctx.status === 500) ctx.app.emit('error', error, ctx);
   }
+};
+
+/**
+ * Pages behind a login must not be kept by the browser's cache or a
+ * proxy: after sign-out, Back must not show the devices page again.
+ */
+const noStore: Middleware = async (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  return next();
 };
 
 /** Stamp `seenAt` for the devices page (the save happens anyway: rolling). */

@@ -29,6 +29,8 @@ describe.runIf(hasRedis)('login starter: signing in and out', () => {
     const after = browser.sid as string;
     expect(after).not.toBe(before);
     expect(after.startsWith(`${userTag('1')}.`)).toBe(true);
+    // 16 hex digits of tag, then 32 random bytes (256 bits) in base64url.
+    expect(after).toMatch(/^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
     // A copy of the visitor's cookie leads nowhere: its record was destroyed.
     expect((await app.keys()).some((k) => k.endsWith(hashId(before)))).toBe(false);
     expect((await browser.get('/')).body).toContain('Hello, alice');
@@ -57,6 +59,21 @@ describe.runIf(hasRedis)('login starter: signing in and out', () => {
     expect(keys.join(' ')).not.toContain(secret);
     expect(dump).not.toContain(secret);
     expect(dump).toContain(hashId(id));
+  });
+
+  it('every page is sent with Cache-Control: no-store, and the cookie is HttpOnly and SameSite=Lax', async () => {
+    app = await startApp();
+    const browser = new Browser(app.url);
+    await browser.signIn();
+    const res = await fetch(`${app.url}/devices`, {
+      headers: { Cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const login = await fetch(`${app.url}/login`);
+    for (const line of login.headers.getSetCookie()) {
+      expect(line).toMatch(/^sid(\.sig)?=/);
+      expect(line).toContain('samesite=lax; httponly');
+    }
   });
 
   it('a wrong password: 401 and the form again, still signed out', async () => {
