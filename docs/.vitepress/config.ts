@@ -131,6 +131,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
     items: [
       { text: '16. CSRF and the browser’s half', link: '/16-csrf' },
       { text: '17. Sessions behind a login', link: '/17-login' },
+      { text: '18. Which session design?', link: '/18-choosing' },
       { text: 'F. OWASP coverage', link: '/owasp' },
     ],
   },
