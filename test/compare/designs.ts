@@ -19,8 +19,8 @@ import fastify from 'fastify';
 import { getIronSession } from 'iron-session';
 import { jwtVerify, SignJWT } from 'jose';
 import Koa from 'koa';
-import { createSession } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/index.js';
+import { session } from '../support/impl.js';
 
 const SECRET = 'a secret that is at least thirty-two characters long';
 export const PRIVATE = 'my-secret-note';
@@ -47,7 +47,10 @@ function closer(server: Server) {
     });
 }
 
-/** koa-session 7 API (the port), cookie or store mode. */
+/**
+ * koa-session, cookie or store mode: the port, or koa-session 7.0.2 itself
+ * under KOA_SESSION_IMPL=upstream (the table must come out the same).
+ */
 export async function koaDesign(store: boolean): Promise<Design> {
   const calls = { n: 0, names: [] as string[] };
   const app = new Koa();
@@ -70,7 +73,7 @@ export async function koaDesign(store: boolean): Promise<Design> {
       return memory.destroy(...a);
     },
   };
-  app.use(createSession(store ? { store: counted } : {}, app));
+  app.use(session(store ? { store: counted } : {}, app));
   app.use(async (ctx) => {
     const q = new URLSearchParams(ctx.querystring);
     if (ctx.path === '/login')
