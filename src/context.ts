@@ -8,19 +8,32 @@
  *
  * @module context
  */
+import { debuglog } from 'node:util';
 import type { Context } from 'koa';
 import { findHostileKey } from './hardening.js';
-import type { ResolvedOptions, SessionStore } from './options.js';
-import { type CommitOptions, Session } from './session.js';
-import { asCookieOptions, readSessionCookie } from './signed-cookie.js';
-import { debug, trace } from './trace.js';
 import {
-  COOKIE_EXPIRED_DATE,
-  hash,
-  ONE_DAY,
-  type SessionData,
-  STORE_GRACE_MS,
-} from './util.js';
+  asCookieOptions,
+  type ResolvedOptions,
+  type SessionStore,
+} from './options.js';
+import { type CommitOptions, Session } from './session.js';
+import { readSessionCookie } from './signed-cookie.js';
+import { step, trace } from './trace.js';
+import { hash, type SessionData } from './util.js';
+
+/**
+ * Plain-text debug output, on by `NODE_DEBUG=koa-session` — the switch
+ * koa-session's entry uses, so habits carry over.
+ */
+const debug = debuglog('koa-session');
+
+/**
+ * The `Expires` date that tells a browser to drop a cookie at once: the
+ * Unix epoch, long past. See chapters/07-save-remove-commit.md#remove.
+ */
+const COOKIE_EXP_DATE = new Date('Thu, 01 Jan 1970 00:00:00 GMT');
+/** One day in milliseconds: the lifetime used when no `maxAge` is set. */
+const ONE_DAY = 24 * 60 * 60 * 1000;
 
 /**
  * The request-level session logic. Created lazily by the `ctx` getter that
@@ -116,17 +129,12 @@ export class ContextSession {
     let externalKey: string | undefined;
     if (opts.externalKey) {
       externalKey = opts.externalKey.get(ctx);
-      trace(ctx, { step: 'external-key', source: 'custom', key: externalKey });
+      trace(ctx, step.customKey(externalKey));
     } else {
       // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
-      const { value, ...read } = readSessionCookie(ctx, opts);
-      externalKey = value;
-      trace(ctx, {
-        step: 'external-key',
-        source: 'cookie',
-        key: value,
-        ...read,
-      });
+      const read = readSessionCookie(ctx, opts);
+      externalKey = read.value;
+      trace(ctx, step.cookieKey(read));
     }
     debug('external key: %s', externalKey);
 
@@ -139,7 +147,7 @@ export class ContextSession {
       ctx,
       rolling: opts.rolling,
     });
-    trace(ctx, { step: 'store-get', key: externalKey, found: !!data });
+    trace(ctx, step.storeGet(externalKey, data));
     if (!this.valid(data, externalKey)) {
       this.create();
       return;
@@ -167,8 +175,9 @@ export class ContextSession {
     const opts = this.opts;
 
     // Port: the fast signed read, one HMAC (src/signed-cookie.ts).
-    const { value: cookie, ...read } = readSessionCookie(ctx, opts);
-    trace(ctx, { step: 'cookie', key: opts.key, present: !!cookie, ...read });
+    const read = readSessionCookie(ctx, opts);
+    const cookie = read.value;
+    trace(ctx, step.cookie(opts.key, read));
     if (!cookie) {
       this.create();
       return;
@@ -180,12 +189,7 @@ export class ContextSession {
     } catch (err) {
       const rethrow = err instanceof Error && !(err instanceof SyntaxError);
       debug('cannot decode cookie %j: %s', cookie, err);
-      trace(ctx, {
-        step: 'decode',
-        ok: false,
-        error: String(err),
-        rethrown: rethrow,
-      });
+      trace(ctx, step.decodeFailed(err, rethrow));
       if (rethrow) {
         ctx.cookies.set(opts.key, '', asCookieOptions(opts));
         Reflect.set(err, 'headers', {
@@ -196,7 +200,7 @@ export class ContextSession {
       this.create();
       return;
     }
-    trace(ctx, { step: 'decode', ok: true });
+    trace(ctx, step.decoded());
 
     if (!this.valid(data)) {
       this.create();
@@ -219,20 +223,32 @@ export class ContextSession {
    */
   protected valid(data: unknown, key?: string): boolean {
     const ctx = this.ctx;
-    if (!data) return this.reject('missed', data, key);
+    if (!data) {
+      trace(ctx, step.refused('missed'));
+      this.emit('missed', { key, value: data, ctx });
+      return false;
+    }
+
     const record = data as SessionData;
     if (typeof record._expire === 'number' && record._expire < Date.now()) {
-      return this.reject('expired', data, key);
+      debug('expired session');
+      trace(ctx, step.refused('expired'));
+      this.emit('expired', { key, value: data, ctx });
+      return false;
     }
+
     // Port: refuse data that would crash koa-session (src/hardening.ts).
     const hostile = findHostileKey(data);
-    if (hostile) return this.reject('invalid', data, key, hostile);
+    if (hostile) return this.refuse(data, key, hostile);
 
     const valid = this.opts.valid;
     if (typeof valid === 'function' && !valid(ctx, record)) {
-      return this.reject('invalid', data, key);
+      debug('invalid session');
+      trace(ctx, step.refused('invalid'));
+      this.emit('invalid', { key, value: data, ctx });
+      return false;
     }
-    trace(ctx, { step: 'valid', ok: true });
+    trace(ctx, step.valid());
     return true;
   }
   // #endregion valid
@@ -262,8 +278,7 @@ export class ContextSession {
       this.externalKey = externalKey ?? this.opts.genid?.(this.ctx);
     }
     this.session = new Session(this, data, this.externalKey);
-    if (!data)
-      trace(this.ctx, { step: 'created', externalKey: this.externalKey });
+    if (!data) trace(this.ctx, step.created(this.externalKey));
   }
   // #endregion create
 
@@ -288,7 +303,7 @@ export class ContextSession {
     const ctx = this.ctx;
 
     if (session === undefined) {
-      trace(ctx, { step: 'skip', reason: 'untouched' });
+      trace(ctx, step.untouched());
       return;
     }
     if (session === false) {
@@ -304,23 +319,10 @@ export class ContextSession {
     const reason = forced ? 'force' : this._shouldSaveSession();
     debug('should save session: %j', reason);
     if (!reason) {
-      // '' has two causes (see _shouldSaveSession); name the one it was.
-      trace(ctx, () => ({
-        step: 'skip',
-        reason: !this.prevHash && !session.length ? 'new-empty' : 'unchanged',
-        prevHash: this.prevHash,
-        hash: hash(session.toJSON()),
-      }));
+      trace(ctx, step.skip(this.prevHash, session));
       return;
     }
-    // The hashes are computed only when someone listens to the trace.
-    trace(ctx, () => ({
-      step: 'commit',
-      reason,
-      forced: !!forced,
-      prevHash: this.prevHash,
-      hash: hash(session.toJSON()),
-    }));
+    trace(ctx, step.commit(reason, this.prevHash, session));
     if (typeof opts.beforeSave === 'function') opts.beforeSave(ctx, session);
     await this.save(reason === 'changed');
   }
@@ -368,10 +370,10 @@ export class ContextSession {
    * See chapters/07-save-remove-commit.md#remove
    */
   async remove(): Promise<void> {
-    const opts = { ...this.opts, expires: COOKIE_EXPIRED_DATE, maxAge: false };
+    const opts = { ...this.opts, expires: COOKIE_EXP_DATE, maxAge: false };
     const ctx = this.ctx;
     const externalKey = this.externalKey;
-    trace(ctx, { step: 'remove', externalKey });
+    trace(ctx, step.remove(externalKey));
     if (externalKey) await this.store!.destroy(externalKey, { ctx });
     ctx.cookies.set(opts.key, '', asCookieOptions(opts));
   }
@@ -410,13 +412,9 @@ export class ContextSession {
     }
 
     if (externalKey) {
-      if (typeof maxAge === 'number') maxAge += STORE_GRACE_MS;
-      trace(this.ctx, {
-        step: 'save',
-        target: 'store',
-        maxAge: opts.maxAge,
-        storeTtl: maxAge,
-      });
+      // The record outlives the cookie: a live cookie never finds it gone.
+      if (typeof maxAge === 'number') maxAge += 10000;
+      trace(this.ctx, step.saveToStore(opts.maxAge, maxAge));
       await this.store!.set(externalKey, data, maxAge, {
         changed,
         ctx: this.ctx,
@@ -428,30 +426,27 @@ export class ContextSession {
     }
 
     const value = opts.encode(data);
-    trace(this.ctx, {
-      step: 'save',
-      target: 'cookie',
-      maxAge: opts.maxAge,
-      bytes: value.length,
-    });
+    trace(this.ctx, step.saveToCookie(opts.maxAge, value));
     this.ctx.cookies.set(key, value, asCookieOptions(opts));
   }
   // #endregion save
 
   // ------------------------------------------------------------------
-  // The port's own helpers, each called from a commented line above.
+  // The port's two helpers, each called from a `// Port:` line above.
   // ------------------------------------------------------------------
 
   // #region load
   /**
    * Shared tail of both init paths: build the session from trusted data and
-   * remember its hash, so commit can tell whether the request changed it.
+   * remember its hash, so commit can tell whether the request changed it —
+   * koa-session's two lines `this.create(data, key)` and `this.prevHash =
+   * hash(…)`.
    *
    * Hardening (chapters/deviations.md#hostile-session-data): if the data
    * cannot be copied or serialised — nested deeper than the stack allows, a
    * cycle, a BigInt or a throwing getter from a custom store — koa-session
    * 7.0.2 throws here and the request fails with a 500. We undo the
-   * lifetime the data may have set, report it as invalid and start a fresh
+   * lifetime the data may have set, refuse it as invalid and start a fresh
    * session.
    */
   private load(data: SessionData, externalKey?: string): void {
@@ -461,42 +456,23 @@ export class ContextSession {
       this.prevHash = hash((this.session as Session).toJSON());
     } catch (err) {
       this.opts.maxAge = maxAgeBefore;
-      this.reject(
-        'invalid',
-        data,
-        externalKey,
-        `cannot serialise: ${String(err)}`,
-      );
+      this.refuse(data, externalKey, `cannot serialise: ${String(err)}`);
       this.create();
       return;
     }
-    trace(this.ctx, {
-      step: 'loaded',
-      mode: externalKey ? 'store' : 'cookie',
-      hash: this.prevHash,
-    });
+    trace(this.ctx, step.loaded(externalKey, this.prevHash));
   }
   // #endregion load
 
   /**
-   * Refuse loaded data: what koa-session does inline in `valid` (a debug
-   * line, then the app event), plus the trace event. `hostile` says what
-   * the hardening found. Returns `false`, the answer `valid` gives.
+   * Refuse hostile data the way `valid` refuses data your `opts.valid`
+   * rejects — a debug line, then `session:invalid` — and trace what was
+   * wrong with it. Returns `false`, the answer `valid` gives.
    */
-  private reject(
-    event: SessionEventName,
-    value: unknown,
-    key: string | undefined,
-    hostile?: string,
-  ): false {
-    debug('session %s%s', event, hostile ? ` (${hostile})` : '');
-    trace(
-      this.ctx,
-      hostile
-        ? { step: 'valid', ok: false, reason: 'hostile', detail: hostile }
-        : { step: 'valid', ok: false, reason: event },
-    );
-    this.emit(event, { key, value, ctx: this.ctx });
+  private refuse(value: unknown, key: string | undefined, why: string): false {
+    debug('invalid session (%s)', why);
+    trace(this.ctx, step.hostile(why));
+    this.emit('invalid', { key, value, ctx: this.ctx });
     return false;
   }
 }

@@ -9,8 +9,7 @@
  * @module hardening
  */
 import { Session } from './session.js';
-import type { SessionData } from './util.js';
-import { isUsableMaxAge } from './validate-options.js';
+import { isUsableMaxAge, type SessionData } from './util.js';
 
 /**
  * Names that loaded data must not set on a {@link Session}: the `__proto__`

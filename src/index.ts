@@ -20,23 +20,22 @@ export { ContextSession } from './context.js';
 export type {
   ContextStoreClass,
   ExternalKey,
-  MaxAge,
   ResolvedOptions,
   SessionOptions,
   SessionStore,
 } from './options.js';
 export type { Callback, CommitOptions } from './session.js';
 export { Session } from './session.js';
+export type { SignatureVerdict } from './signed-cookie.js';
 export type {
   CommitReason,
   RejectReason,
-  SignatureVerdict,
   SkipReason,
   TraceEvent,
   TraceMessage,
 } from './trace.js';
 export { onTrace, TRACE_CHANNEL } from './trace.js';
-export type { SessionData } from './util.js';
+export type { MaxAge, SessionData } from './util.js';
 export { decode, encode, hash } from './util.js';
 export { SessionOptionError } from './validate-options.js';
 
@@ -126,8 +125,11 @@ export function createSession(
     maxAge: 'maxAge' in user ? user.maxAge : user.maxage,
   });
 
+  // Port: your options, read live on every request and never written into
+  // (src/live-options.ts); each request gets its own snapshot.
   const live = new LiveOptions(user);
   const snapshot = (): ResolvedOptions => live.snapshot();
+
   extendContext(app.context, snapshot);
 
   // #region middleware

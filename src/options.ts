@@ -1,8 +1,8 @@
 /**
  * Everything you can pass to `session(opts, app)`, and what you get when
- * you pass nothing: the option types, the store contract, the defaults.
- * The checks live in `validate-options.ts`, the per-request copy in
- * `live-options.ts`.
+ * you pass nothing: the option types, the store contract, the defaults, and
+ * how the same object doubles as the cookie options. The checks live in
+ * `validate-options.ts`, the per-request copy in `live-options.ts`.
  *
  * Read with: chapters/03-architecture.md#options
  *
@@ -13,14 +13,9 @@ import type { Session } from './session.js';
 import {
   decode as defaultDecode,
   encode as defaultEncode,
+  type MaxAge,
   type SessionData,
 } from './util.js';
-
-/**
- * Lifetime of the session in milliseconds, or `'session'` for a browser-session
- * cookie.
- */
-export type MaxAge = number | 'session';
 
 /**
  * The contract an external session store fulfils. Three methods, each may
@@ -191,3 +186,19 @@ export const DEFAULTS = {
   decode: defaultDecode,
 } as const;
 // #endregion defaults
+
+/**
+ * The session options double as the cookie options: `ctx.cookies` picks the
+ * fields it knows (`maxAge`, `httpOnly`, `signed`, `path` …) and ignores the
+ * rest, which is why koa-session passes one object straight through.
+ */
+export type CookieOptions = Parameters<Context['cookies']['set']>[2] &
+  Parameters<Context['cookies']['get']>[1];
+
+/**
+ * The session options, handed to `ctx.cookies` as cookie options: only the
+ * type changes, the object is the one koa-session would pass.
+ */
+export function asCookieOptions(opts: object): CookieOptions {
+  return opts as CookieOptions;
+}

@@ -8,8 +8,7 @@
  */
 import { inspect } from 'node:util';
 import type { ContextSession } from './context.js';
-import type { MaxAge } from './options.js';
-import type { SessionData } from './util.js';
+import type { MaxAge, SessionData } from './util.js';
 
 /**
  * Node-style completion callback accepted by `save`, `regenerate` and `commit`.

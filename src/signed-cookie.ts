@@ -10,21 +10,27 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { ResolvedOptions } from './options.js';
-import type { SignatureVerdict } from './trace.js';
+import { asCookieOptions, type ResolvedOptions } from './options.js';
 
 /**
- * The session options double as the cookie options: `ctx.cookies` picks the
- * fields it knows (`maxAge`, `httpOnly`, `signed`, `path` …) and ignores the
- * rest, which is why one object can be passed straight through.
+ * What became of the session cookie's signature when it was read:
+ *
+ * - `'none'` — no session cookie arrived;
+ * - `'unsigned'` — `signed: false`: the value is taken as it is;
+ * - `'valid'` — signed with the current key (`app.keys[0]`);
+ * - `'older-key'` — signed with an older key of `app.keys`: accepted, and
+ *   re-signed with the current key in this response;
+ * - `'missing'` — no `.sig` cookie: treated as no cookie at all;
+ * - `'wrong'` — the `.sig` matches no key: treated as no cookie, and the
+ *   `.sig` cookie is cleared.
  */
-export type CookieOptions = Parameters<Context['cookies']['set']>[2] &
-  Parameters<Context['cookies']['get']>[1];
-
-/** The session options, handed to `ctx.cookies` as cookie options. */
-export function asCookieOptions(opts: object): CookieOptions {
-  return opts as CookieOptions;
-}
+export type SignatureVerdict =
+  | 'none'
+  | 'unsigned'
+  | 'valid'
+  | 'older-key'
+  | 'missing'
+  | 'wrong';
 
 /** Read a cookie's raw value: no signature check. */
 const RAW = { signed: false } as const;

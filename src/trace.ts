@@ -5,38 +5,20 @@
  * without copying any of the logic.
  *
  * Publishing costs one property read when nobody listens, so it is safe to
- * leave in the hot path. Read with: chapters/run-it-yourself.md#trace-mode
+ * leave in the hot path. Each event is built here, by a function of
+ * {@link step} named after it, so every trace call in `context.ts` is one
+ * line. Read with: chapters/run-it-yourself.md#trace-mode
  *
  * @module trace
  */
 import diagnostics from 'node:diagnostics_channel';
-import { debuglog } from 'node:util';
 import type { Context } from 'koa';
-import type { MaxAge } from './options.js';
+import type { Session } from './session.js';
+import type { SessionCookie, SignatureVerdict } from './signed-cookie.js';
+import { hash, type MaxAge } from './util.js';
 
 /** Name of the channel the port publishes {@link TraceEvent}s on. */
 export const TRACE_CHANNEL = 'koa-session-annotated:trace';
-
-/**
- * What became of the session cookie's signature when it was read
- * (src/signed-cookie.ts):
- *
- * - `'none'` — no session cookie arrived;
- * - `'unsigned'` — `signed: false`: the value is taken as it is;
- * - `'valid'` — signed with the current key (`app.keys[0]`);
- * - `'older-key'` — signed with an older key of `app.keys`: accepted, and
- *   re-signed with the current key in this response;
- * - `'missing'` — no `.sig` cookie: treated as no cookie at all;
- * - `'wrong'` — the `.sig` matches no key: treated as no cookie, and the
- *   `.sig` cookie is cleared.
- */
-export type SignatureVerdict =
-  | 'none'
-  | 'unsigned'
-  | 'valid'
-  | 'older-key'
-  | 'missing'
-  | 'wrong';
 
 /**
  * Why commit wrote the session: `'changed'` (its hash differs from the
@@ -231,8 +213,8 @@ export type TraceMessage = TraceEvent & {
 const channel = diagnostics.channel(TRACE_CHANNEL);
 
 /**
- * Publish a trace event for `ctx` if anyone is listening. Pass a function
- * when the event costs something to build: it runs only for a listener.
+ * Publish a trace event for `ctx` if anyone is listening. A function (the
+ * `skip` and `commit` events hash the session) runs only for a listener.
  */
 export function trace(
   ctx: Context,
@@ -264,7 +246,113 @@ export function onTrace(listener: (message: TraceMessage) => void): () => void {
 }
 
 /**
- * Plain-text debug output, on by `NODE_DEBUG=koa-session` — the same switch
- * koa-session uses, so habits carry over.
+ * The events, one builder each, so that `context.ts` says *what* happened in
+ * one line (`trace(ctx, step.decoded())`) and the shape of each event lives
+ * here, beside its type.
  */
-export const debug = debuglog('koa-session');
+export const step = {
+  /** Cookie mode read the session cookie (src/signed-cookie.ts). */
+  cookie: (key: string, read: SessionCookie): TraceEvent => ({
+    step: 'cookie',
+    key,
+    present: !!read.value,
+    signature: read.signature,
+    length: read.length,
+  }),
+  /** Store mode read the store id from the session cookie. */
+  cookieKey: (read: SessionCookie): TraceEvent => ({
+    step: 'external-key',
+    source: 'cookie',
+    key: read.value,
+    signature: read.signature,
+    length: read.length,
+  }),
+  /** Store mode read the store id with `opts.externalKey.get`. */
+  customKey: (key: string | undefined): TraceEvent => ({
+    step: 'external-key',
+    source: 'custom',
+    key,
+  }),
+  /** The store answered `get`. */
+  storeGet: (key: string, data: unknown): TraceEvent => ({
+    step: 'store-get',
+    key,
+    found: !!data,
+  }),
+  /** The cookie value decoded. */
+  decoded: (): TraceEvent => ({ step: 'decode', ok: true }),
+  /** The cookie value did not decode; `rethrown`: the request fails. */
+  decodeFailed: (err: unknown, rethrown: boolean): TraceEvent => ({
+    step: 'decode',
+    ok: false,
+    error: String(err),
+    rethrown,
+  }),
+  /** `valid` accepted the loaded data. */
+  valid: (): TraceEvent => ({ step: 'valid', ok: true }),
+  /** `valid` refused the loaded data, with the app event of that name. */
+  refused: (reason: RejectReason): TraceEvent => ({
+    step: 'valid',
+    ok: false,
+    reason,
+  }),
+  /** The port refused loaded data as hostile (`detail`: what was wrong). */
+  hostile: (detail: string): TraceEvent => ({
+    step: 'valid',
+    ok: false,
+    reason: 'hostile',
+    detail,
+  }),
+  /** Trusted data became the session (store mode when it has a store id). */
+  loaded: (externalKey: string | undefined, hash: number): TraceEvent => ({
+    step: 'loaded',
+    mode: externalKey ? 'store' : 'cookie',
+    hash,
+  }),
+  /** A new, empty session was created. */
+  created: (externalKey: string | undefined): TraceEvent => ({
+    step: 'created',
+    externalKey,
+  }),
+  /** Commit found a session nobody read. */
+  untouched: (): TraceEvent => ({ step: 'skip', reason: 'untouched' }),
+  /**
+   * Commit decided to write nothing. `_shouldSaveSession` says `''` for two
+   * reasons; the event names the one it was.
+   */
+  skip: (prevHash: number | undefined, session: Session) => (): TraceEvent => ({
+    step: 'skip',
+    reason: !prevHash && !session.length ? 'new-empty' : 'unchanged',
+    prevHash,
+    hash: hash(session.toJSON()),
+  }),
+  /** Commit decided to write the session, for `reason`. */
+  commit:
+    (reason: CommitReason, prevHash: number | undefined, session: Session) =>
+    (): TraceEvent => ({
+      step: 'commit',
+      reason,
+      forced: reason === 'force',
+      prevHash,
+      hash: hash(session.toJSON()),
+    }),
+  /** The session was removed (record destroyed in store mode). */
+  remove: (externalKey: string | undefined): TraceEvent => ({
+    step: 'remove',
+    externalKey,
+  }),
+  /** The data went to the store for `storeTtl`, the id into the cookie. */
+  saveToStore: (maxAge: MaxAge | undefined, storeTtl: MaxAge): TraceEvent => ({
+    step: 'save',
+    target: 'store',
+    maxAge,
+    storeTtl,
+  }),
+  /** The encoded data itself became the cookie value. */
+  saveToCookie: (maxAge: MaxAge | undefined, value: string): TraceEvent => ({
+    step: 'save',
+    target: 'cookie',
+    maxAge,
+    bytes: value.length,
+  }),
+};

@@ -1,7 +1,8 @@
 /**
- * The small, pure helpers the session machinery leans on: turning a session
- * into a cookie-safe string and back, and fingerprinting a session so we can
- * tell later whether a request changed it.
+ * The shapes every file shares — session data and a lifetime — and the
+ * small helpers the session machinery leans on: turning a session into a
+ * cookie-safe string and back, and fingerprinting a session so we can tell
+ * later whether a request changed it.
  *
  * Read with: chapters/04-init-from-cookie.md#encode-decode-and-hash
  *
@@ -22,6 +23,30 @@ if (typeof zlib.crc32 !== 'function') {
  * machinery is stripped away by {@link Session.toJSON}.
  */
 export type SessionData = Record<string, unknown>;
+
+/**
+ * Lifetime of the session in milliseconds, or `'session'` for a browser-session
+ * cookie.
+ */
+export type MaxAge = number | 'session';
+
+/**
+ * Largest |ms| a JavaScript Date can hold: 100 million days either side of
+ * 1970.
+ */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * True for a lifetime a cookie can actually carry: `'session'`, or a finite
+ * number of milliseconds that lands on a representable date. The start-up
+ * checks ask it about `opts.maxAge`, the hardening about a loaded `_maxAge`.
+ */
+export function isUsableMaxAge(value: unknown): value is MaxAge {
+  if (value === 'session') return true;
+  return (
+    typeof value === 'number' && Math.abs(Date.now() + value) <= MAX_DATE_MS
+  );
+}
 
 // #region encode
 /**
@@ -80,19 +105,3 @@ export function hash(data: SessionData): number {
   return zlib.crc32(JSON.stringify(data));
 }
 // #endregion hash
-
-/**
- * The `Expires` date that tells a browser to drop a cookie at once: the
- * Unix epoch, long past. See chapters/07-save-remove-commit.md#remove.
- */
-export const COOKIE_EXPIRED_DATE = new Date('Thu, 01 Jan 1970 00:00:00 GMT');
-
-/** One day in milliseconds: the lifetime used when no `maxAge` is set. */
-export const ONE_DAY = 24 * 60 * 60 * 1000;
-
-/**
- * Extra lifetime given to a stored record beyond the cookie's, so the
- * record never disappears while a browser still holds a live cookie for it.
- * See chapters/07-save-remove-commit.md#save.
- */
-export const STORE_GRACE_MS = 10_000;

@@ -7,7 +7,8 @@
  *
  * @module validate-options
  */
-import type { ContextStoreClass, MaxAge, SessionOptions } from './options.js';
+import type { ContextStoreClass, SessionOptions } from './options.js';
+import { isUsableMaxAge } from './util.js';
 
 /** Thrown by {@link createSession} when an option has the wrong shape. */
 export class SessionOptionError extends TypeError {
@@ -49,23 +50,6 @@ const FUNCTION_OPTIONS = [
   'beforeSave',
 ] as const;
 const SAME_SITE = /^(?:lax|none|strict)$/i;
-/**
- * Largest |ms| a JavaScript Date can hold: 100 million days either side of
- * 1970.
- */
-const MAX_DATE_MS = 8.64e15;
-
-/**
- * True for a lifetime a cookie can actually carry: `'session'`, or a finite
- * number of milliseconds that lands on a representable date.
- */
-export function isUsableMaxAge(value: unknown): value is MaxAge {
-  if (value === 'session') return true;
-  return (
-    typeof value === 'number' && Math.abs(Date.now() + value) <= MAX_DATE_MS
-  );
-}
-
 /**
  * "Is this a class?" as koa-session answers it (via is-type-of): native
  * `class` syntax, or a function compiled from one by Babel or TypeScript for

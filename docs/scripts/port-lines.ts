@@ -35,7 +35,8 @@ export interface PortGroup {
 }
 
 const PORT_NOTE = /^\s*\/\/ Port:/;
-const TRACE_CALL = /^\s*trace\(/;
+/** A trace call, alone or guarded by a one-line `if (…)` before it. */
+const TRACE_CALL = /^\s*(?:if \(.*\) )?trace\(/;
 const COMMENT = /^\s*\/\//;
 /** An `if (…)` with no braces: its body is the next statement. */
 const BARE_IF = /^\s*if \(.*\)\s*$/;
@@ -97,8 +98,8 @@ export function findPortGroups(lines: string[]): PortGroup[] {
       start--;
     }
     const end = statementEnd(lines, i);
-    const target = /^\s*trace\(([\w.]+),/.exec(line)?.[1];
-    const call = target ? `trace(${target}, …);` : 'trace(…);';
+    const [, guard = '', target] = /^\s*(if \(.*\) )?trace\(([\w.]+),/.exec(line) ?? [];
+    const call = target ? `${guard}trace(${target}, …);` : 'trace(…);';
     groups.push({ kind: 'trace', start, end, summary: prefix + call, indent });
     for (let k = start; k <= end; k++) taken.add(k);
     i = end;

@@ -52,20 +52,37 @@ describeBookOnly('port marks in the lifecycle listings', () => {
     for (const name of LIFECYCLE) {
       const lines = region('src/context.ts', name);
       const shown = folded(lines);
-      // No line of an event object is left for the reader to wade through.
-      expect(shown.join('\n'), name).not.toMatch(/step: '/);
-      const calls = lines.filter((l) => /^\s*trace\(/.test(l)).length;
+      // No step of the trace is left for the reader to wade through.
+      expect(shown.join('\n'), name).not.toMatch(/step[.:]/);
+      const calls = lines.filter((l) => /trace\(/.test(l)).length;
       const folds = shown.filter((l) => /trace\((this\.)?ctx, …\);$/.test(l));
       expect(folds.length, name).toBe(calls);
     }
+    const create = folded(region('src/context.ts', 'create'));
+    expect(create).toContain('    if (!data) trace(this.ctx, …);');
   });
 
   it('folds take the comment and the bare `if` that belong to the call', () => {
-    const commit = folded(region('src/context.ts', 'commit'));
-    expect(commit.join('\n')).not.toContain("'' has two causes");
-    expect(commit.join('\n')).not.toContain('computed only when someone');
-    const create = folded(region('src/context.ts', 'create'));
-    expect(create).toContain('    if (!data) trace(this.ctx, …);');
+    const listing = [
+      '  if (!reason) {',
+      '    // Why nothing is written.',
+      '    trace(ctx, step.skip(prevHash, session));',
+      '    return;',
+      '  }',
+      '  if (loud)',
+      '    trace(ctx, {',
+      "      step: 'commit',",
+      '    });',
+      '  await this.save();',
+    ];
+    expect(folded(listing)).toEqual([
+      '  if (!reason) {',
+      '    trace(ctx, …);',
+      '    return;',
+      '  }',
+      '  if (loud) trace(ctx, …);',
+      '  await this.save();',
+    ]);
   });
 
   it('koa-session’s own statements are never folded or tinted', () => {
@@ -94,7 +111,7 @@ describeBookOnly('port marks in the lifecycle listings', () => {
     expect(tinted).toEqual([
       '// Port: refuse data that would crash koa-session (src/hardening.ts).',
       'const hostile = findHostileKey(data);',
-      "if (hostile) return this.reject('invalid', data, key, hostile);",
+      'if (hostile) return this.refuse(data, key, hostile);',
     ]);
     const middleware = region('src/index.ts', 'middleware');
     const live = findPortGroups(middleware).filter((g) => g.kind === 'port');

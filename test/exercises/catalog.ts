@@ -359,22 +359,22 @@ export const STEPS: readonly Step[] = [
       '': [
         'Four ways to say no, each announced with its own event; true only when all pass.',
         'No data → missed; numeric _expire in the past → expired; findHostileKey(data) → invalid; opts.valid(ctx, data) false → invalid.',
-        'Each "no" is this.reject(event, data, key[, reason]); return false.',
+        'Each "no" of koa-session is this.emit(event, { key, value: data, ctx }); return false. A hostile key is this.refuse(data, key, hostile).',
       ],
       missed: [
         'What if there is no data at all?',
         'Nothing to load is its own event: missed.',
-        'if (!data) { this.reject("missed", data, key); return false; }',
+        'if (!data) { this.emit("missed", { key, value: data, ctx }); return false; }',
       ],
       expired: [
         'A saved session carries its own expiry.',
         'Compare a numeric _expire with Date.now().',
-        'if (typeof data._expire === "number" && data._expire < Date.now()) → reject("expired").',
+        'if (typeof data._expire === "number" && data._expire < Date.now()) → emit("expired", …) and return false.',
       ],
       hostile: [
         'Some data would break the Session object itself.',
         'findHostileKey(data) names the problem, or returns undefined.',
-        'const hostile = findHostileKey(data); if (hostile) { this.reject("invalid", data, key, hostile); return false; }',
+        'const hostile = findHostileKey(data); if (hostile) return this.refuse(data, key, hostile);',
       ],
     },
   },
@@ -513,7 +513,7 @@ export const STEPS: readonly Step[] = [
       '': [
         'Stamp the lifetime into the data, then write it where it lives.',
         'maxAge = opts.maxAge || ONE_DAY; "session" → opts.maxAge = undefined and data._session = true; else data._expire = Date.now() + maxAge, data._maxAge = maxAge.',
-        'Store: store.set(id, data, maxAge + STORE_GRACE_MS (numbers), { changed, ctx, rolling }), then the id to opts.externalKey.set or the cookie. Cookie: ctx.cookies.set(opts.key, opts.encode(data), opts).',
+        'Store: store.set(id, data, maxAge + 10000 (numbers), { changed, ctx, rolling }), then the id to opts.externalKey.set or the cookie. Cookie: ctx.cookies.set(opts.key, opts.encode(data), opts).',
       ],
     },
   },
@@ -528,7 +528,7 @@ export const STEPS: readonly Step[] = [
       '': [
         'A browser deletes a cookie whose expiry has passed.',
         'Destroy the stored record (store mode), then overwrite the cookie with "" dated 1970.',
-        'opts = { ...this.opts, expires: COOKIE_EXPIRED_DATE, maxAge: false }; if (this.externalKey) await this.store.destroy(id, { ctx }); ctx.cookies.set(opts.key, "", opts).',
+        'opts = { ...this.opts, expires: COOKIE_EXP_DATE, maxAge: false }; if (this.externalKey) await this.store.destroy(id, { ctx }); ctx.cookies.set(opts.key, "", opts).',
       ],
     },
   },
