@@ -2,7 +2,8 @@
  * chapters/pitfalls.md cannot drift from its tests or link to nowhere:
  *
  * - every link is well-formed: a GitHub issue or pull request as
- *   https://github.com/owner/repo/issues/N (or /pull/N), another https URL,
+ *   https://github.com/owner/repo/issues/N (or /pull/N), a file at a fixed
+ *   commit (…/blob/<40 hex>/path#Lx-Ly, a source cited at a line), another https URL,
  *   a chapter that exists (with a heading id that exists in it), or a
  *   section of this chapter;
  * - every proof "(proof: `test/…` › "name")" names a test file that exists
@@ -72,7 +73,9 @@ describe('pitfalls chapter: links', () => {
 
   it.each(links.map((l) => [l]))('%s is well-formed and leads somewhere', (link) => {
     if (link.startsWith('https://github.com/')) {
-      expect(link).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/);
+      expect(link).toMatch(
+        /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/((issues|pull)\/\d+|blob\/[0-9a-f]{40}\/[\w./-]+#L\d+(-L\d+)?)$/,
+      );
     } else if (link.startsWith('#')) {
       expect(headingIds(chapter).has(link.slice(1)), `no section ${link}`).toBe(true);
     } else if (/^https:\/\//.test(link)) {
