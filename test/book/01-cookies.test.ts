@@ -4,10 +4,13 @@
  * about koa-session's behaviour, against koa-session 7.0.2 as well.
  */
 
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { tryIt } from '../support/tryit.js';
 import {
   BOOK_KEYS,
@@ -276,6 +279,60 @@ describe(`recorded for chapter 1 (${IMPL_NAME}, clock frozen at 2025-01-01T00:00
       `${transcript("after app.keys = ['new secret', 'book secret']", '/', x)}\n`,
     );
   });
+});
+
+const hasChromium = requireChromium("chapter 1's clock-skew test");
+
+/**
+ * Visit test/book/skewed-clock-app.ts (a server whose clock is `skewMs`
+ * behind) once in chromium; return how many seconds of life chromium gives
+ * each cookie it kept, by its own clock.
+ */
+async function lifetimesInChromium(skewMs: number, date: 'date' | 'no-date') {
+  const script = fileURLToPath(new URL('./skewed-clock-app.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, UNDER_TEST, String(skewMs), date],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const context = await launchChromium();
+  try {
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', (d) => {
+        const m = /port (\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const now = Date.now() / 1000;
+    return Object.fromEntries(
+      (await context.cookies()).map((c) => [c.name, Math.round(c.expires - now)]),
+    );
+  } finally {
+    child.kill();
+    await context.close();
+  }
+}
+
+describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMPL_NAME})`, () => {
+  it('chromium keeps a one-minute cookie for one minute from a server whose clock is an hour behind', async () => {
+    // Expires says "an hour ago plus a minute" by chromium's clock; the Date
+    // header says the server's clock is an hour behind, and chromium adds
+    // the difference back.
+    const kept = await lifetimesInChromium(3_600_000, 'date');
+    expect(Object.keys(kept).sort()).toEqual(['koa.sess', 'koa.sess.sig']);
+    for (const seconds of Object.values(kept)) {
+      expect(seconds).toBeGreaterThanOrEqual(55);
+      expect(seconds).toBeLessThanOrEqual(60);
+    }
+  }, 60_000);
+
+  it('without a Date header the same cookie arrives already expired, and chromium drops it', async () => {
+    expect(await lifetimesInChromium(3_600_000, 'no-date')).toEqual({});
+  }, 60_000);
 });
 
 describePortOnly('Try it: the view counter in a cookie (port only: the playground)', () => {
