@@ -2,6 +2,7 @@
  * The generated parts of chapters/12-performance.md: the chart, the tables
  * and the marker replacement, checked against a small fixture.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type BenchResults,
@@ -269,5 +270,54 @@ describe('renderStoreCalls', () => {
       '1.50× less client CPU than koa-redis per `get` and 1.25× less per `set`',
     );
     expect(markdown).toContain('4 interleaved rounds of 200 calls');
+  });
+});
+
+describe('what the book says about the recorded results', () => {
+  const root = new URL('../../', import.meta.url);
+  const latest = JSON.parse(
+    readFileSync(new URL('test/bench/results/latest.json', root), 'utf8'),
+  ) as BenchResults & { meta: { config: { warmup: number } } };
+
+  it('a read costs less CPU per request than a change, for every contender that touches the session', () => {
+    const cpu = (contender: string, workload: string) =>
+      latest.summary.find((s) => s.contender === contender && s.workload === workload)
+        ?.cpuMicrosPerRequest;
+    const touching = [...new Set(latest.summary.map((s) => s.contender))].filter(
+      (c) => c !== 'bare',
+    );
+    expect(touching.length).toBeGreaterThan(3);
+    for (const contender of touching) {
+      expect(cpu(contender, 'read'), contender).toBeLessThan(cpu(contender, 'change')!);
+    }
+  });
+
+  it('the session the bench carries is about 340 bytes of JSON and a cookie value of 512 to 516 bytes', async () => {
+    const { buildApp } = await import('./app.js');
+    const { BENCH_PAYLOAD } = await import('./contenders.js');
+    const request = (await import('supertest')).default;
+    for (const name of ['koa-session', 'port'] as const) {
+      const bench = await buildApp(name);
+      const res = await request(bench.app.callback()).get('/prime');
+      const line = (res.headers['set-cookie'] as unknown as string[])[0]!;
+      const value = line.split(';')[0]!.slice('koa.sess='.length);
+      expect(value.length, name).toBe(512);
+      // The counter grows during a run: at 999,999 views the value is 4 bytes longer.
+      const json = JSON.stringify({ views: 999_999, user: BENCH_PAYLOAD.user });
+      const data = JSON.parse(Buffer.from(value, 'base64').toString()) as object;
+      const longest = Buffer.from(JSON.stringify({ ...data, views: 999_999 })).toString('base64');
+      expect(longest.length).toBe(516);
+      expect(json.length).toBeGreaterThanOrEqual(335);
+      expect(json.length).toBeLessThanOrEqual(345);
+      await bench.close();
+    }
+  });
+
+  it('the warm-up Appendix E describes is the one the bench runs with', async () => {
+    const { config } = await import('./run.js');
+    expect(config.warmup).toBe(1.5);
+    expect(latest.meta.config.warmup).toBe(config.warmup);
+    const method = readFileSync(new URL('chapters/perf-method.md', root), 'utf8');
+    expect(method.replace(/\s+/g, ' ')).toContain('a second and a half of load per workload');
   });
 });

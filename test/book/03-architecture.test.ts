@@ -4,6 +4,7 @@
  * Session object and what of it gets saved.
  */
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,39 @@ describe.each(IMPLS)('one request end to end (%s)', (impl) => {
     });
     const x = await new Browser(app).get();
     expect(x.setCookie).toEqual([]);
+  });
+
+  it('a request that carries the cookie but never reads ctx.session computes no HMAC in cookie mode, one in store mode', async () => {
+    /** app.keys as a keygrip that counts its HMACs (cookies accepts any keygrip-like object). */
+    const counting = () => {
+      // keygrip's default: HMAC-SHA1, base64url without padding.
+      const hmac = (data: string) => createHmac('sha1', 'k').update(data).digest('base64url');
+      const keys = {
+        hmacs: 0,
+        sign: (data: string) => {
+          keys.hmacs++;
+          return hmac(data);
+        },
+        verify: (data: string, digest: string) => keys.sign(data) === digest,
+        index: (data: string, digest: string) => (keys.sign(data) === digest ? 0 : -1),
+      };
+      return keys;
+    };
+    const hmacsFor = async (options: { store?: ReturnType<typeof recordingStore> }) => {
+      const keys = counting();
+      const app = bookApp(impl, options, (ctx) => {
+        if (ctx.path === '/count') return countViews(ctx, async () => {});
+        ctx.body = 'a stylesheet';
+      });
+      app.keys = keys as unknown as string[];
+      const browser = new Browser(app);
+      await browser.get('/count');
+      keys.hmacs = 0;
+      await browser.get('/style.css');
+      return keys.hmacs;
+    };
+    expect(await hmacsFor({})).toBe(0);
+    expect(await hmacsFor({ store: recordingStore() })).toBeGreaterThanOrEqual(1);
   });
 
   it('a store session is loaded before your handler runs', async () => {
