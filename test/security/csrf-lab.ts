@@ -128,29 +128,39 @@ function parseCookies(header: string): Record<string, string> {
 
 // #region attacker
 /**
- * The attacker's pages, served on evil.test and on sub.bank.test. Each
- * makes the visitor's browser send one request to `to`:
- * `/post` submits a form by script, `/link` follows a link by script
- * (a top-level GET), `/fetch` posts with `fetch(…, { credentials: 'include' })`.
- * On sub.bank.test, `/toss?cookie=` sets a cookie for the whole `bank.test`.
+ * The attacker's pages, on evil.test and on sub.bank.test. Each makes
+ * the visitor's browser send one request to `to`: `/post` submits a
+ * form by script, `/link` follows a link by script (a top-level GET),
+ * `/fetch` posts with `fetch(…, { credentials: 'include' })`. On
+ * sub.bank.test, `/toss?cookie=` sets a cookie for all of bank.test.
  */
-function attacker(req: IncomingMessage, res: ServerResponse, host: string): void {
+function attacker(req: IncomingMessage, res: ServerResponse, host: string) {
   const url = new URL(req.url ?? '/', `https://${host}`);
   const to = url.searchParams.get('to') ?? '';
-  const fields = JSON.parse(url.searchParams.get('fields') ?? '{}') as Record<string, string>;
-  const inputs = Object.entries(fields)
+  const fields = JSON.parse(url.searchParams.get('fields') ?? '{}');
+  const inputs = Object.entries(fields as Record<string, string>)
     .map(([name, value]) => `<input name="${name}" value="${value}">`)
     .join('');
+  const submit = '<script>document.forms[0].submit()</script>';
+  const click = '<script>document.links[0].click()</script>';
+  const post = JSON.stringify({
+    method: 'POST',
+    mode: 'no-cors',
+    credentials: 'include',
+  });
+  const body = `new URLSearchParams(${JSON.stringify(fields)})`;
   const pages: Record<string, string> = {
-    '/post': `<form method=post action="${to}">${inputs}</form><script>document.forms[0].submit()</script>`,
-    '/link': `<a href="${to}">win a prize</a><script>document.links[0].click()</script>`,
-    '/fetch': `<script>fetch(${JSON.stringify(to)}, { method: 'POST', mode: 'no-cors', credentials: 'include', body: new URLSearchParams(${JSON.stringify(fields)}) })</script>`,
+    '/post': `<form method=post action="${to}">${inputs}</form>${submit}`,
+    '/link': `<a href="${to}">win a prize</a>${click}`,
+    '/fetch': `<script>fetch(${JSON.stringify(to)},
+      { ...${post}, body: ${body} })</script>`,
   };
   if (url.pathname === '/toss') {
     res.setHeader('set-cookie', url.searchParams.get('cookie') ?? '');
   }
   res.setHeader('content-type', 'text/html');
-  res.end(`<title>${host}</title>${pages[url.pathname] ?? '<p>attacker</p>'}`);
+  const page = pages[url.pathname] ?? '<p>attacker</p>';
+  res.end(`<title>${host}</title>${page}`);
 }
 // #endregion attacker
 
