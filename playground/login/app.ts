@@ -7,6 +7,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Cluster, Redis } from 'ioredis';
 import Koa, { type Middleware } from 'koa';
+import type { SessionStore } from '../../src/index.js';
 import { createPassport } from './auth.js';
 import type { LoginConfig } from './config.js';
 import { requireToken, sameOrigin } from './csrf.js';
@@ -22,6 +23,15 @@ export interface LoginAppDeps {
   users: Users;
   /** The time, for the app's own timeouts (tests move it). */
   clock?: Clock;
+  /**
+   * For the playground only: middleware to run before the session (the
+   * Session Lab's observer), and a wrapper the session middleware sees
+   * instead of the store (to watch its calls). Your app needs neither.
+   */
+  instrument?: {
+    outer?: Middleware[];
+    store?: (store: SessionStore) => SessionStore;
+  };
 }
 
 // #region createLoginApp
@@ -30,6 +40,7 @@ export function createLoginApp({
   redis,
   users,
   clock = Date,
+  instrument = {},
 }: LoginAppDeps) {
   const app = new Koa();
   app.proxy = config.production; // behind TLS: trust X-Forwarded-Proto
@@ -42,7 +53,9 @@ export function createLoginApp({
 
   app.use(failSafely);
   app.use(noStore);
-  app.use(sessionMiddleware(app, config, store));
+  for (const outer of instrument.outer ?? []) app.use(outer);
+  const watched = instrument.store?.(store) ?? store;
+  app.use(sessionMiddleware(app, config, watched));
   app.use(absoluteTimeout(config.absoluteTimeout, clock));
   app.use(bodyParser({ enableTypes: ['form'] }));
   app.use(sameOrigin(config.origin));

@@ -23,6 +23,7 @@ import {
 } from '../cli.js';
 import { createLoginApp } from './app.js';
 import { ConfigError, type LoginConfig, loadConfig } from './config.js';
+import { loginLab } from './lab.js';
 import { Users } from './users.js';
 
 /** The demo's accounts: name → password. */
@@ -72,7 +73,14 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const { app } = createLoginApp({ config, redis, users: await demoUsers() });
+  const lab = loginLab(config, redis);
+  const { app, store } = createLoginApp({
+    config,
+    redis,
+    users: await demoUsers(),
+    instrument: lab.instrument,
+  });
+  lab.attach(store);
   app.on('error', (error) =>
     process.stderr.write(`✗ ${describeError(error)}\n`),
   );
@@ -83,6 +91,8 @@ async function main(): Promise<void> {
     '  Login starter: koa-passport, sessions in Redis, hashed ids,',
     '  idle + absolute timeouts, devices page, CSRF checks',
     `  listening on ${url}`,
+    '',
+    `  ▶ Session Lab: ${url}/__lab   (watch each request's session)`,
     '',
     `  Sign in as alice / ${DEMO_USERS.alice}`,
     `         or bob   / ${DEMO_USERS.bob}`,

@@ -98,6 +98,12 @@ export class UserSessionStore implements SessionStore {
   }
   // #endregion keys
 
+  /** The Redis key of a session id (`undefined`: not an id we issue). */
+  keyOf(id: string): string | undefined {
+    const tag = ID.exec(id)?.[1];
+    return tag ? this.#record(tag, hashId(id)) : undefined;
+  }
+
   // #region get
   async get(id: string): Promise<SessionData | undefined> {
     const tag = ID.exec(id)?.[1];

@@ -5,14 +5,18 @@
  * Read with: chapters/17-login.md#session
  */
 import type Koa from 'koa';
-import { createSession, type SessionOptions } from '../../src/index.js';
+import {
+  createSession,
+  type SessionOptions,
+  type SessionStore,
+} from '../../src/index.js';
 import type { LoginConfig } from './config.js';
-import { newId, type UserSessionStore } from './session-store.js';
+import { newId } from './session-store.js';
 
 // #region options
 export function sessionOptions(
   config: LoginConfig,
-  store: UserSessionStore,
+  store: SessionStore,
 ): SessionOptions {
   return {
     // `__Host-` makes the browser refuse the cookie unless it is Secure,
@@ -39,7 +43,7 @@ export function sessionOptions(
 export function sessionMiddleware(
   app: Koa,
   config: LoginConfig,
-  store: UserSessionStore,
+  store: SessionStore,
 ) {
   app.keys = config.keys;
   return createSession(sessionOptions(config, store), app);
