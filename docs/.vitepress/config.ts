@@ -216,6 +216,8 @@ export default defineConfig({
     docFooter: { prev: 'Previous', next: 'Next' },
     footer: {
       message: 'Every claim in this book is backed by a test in test/.',
+      copyright:
+        'MIT licensed. src/ is a port of <a href="https://github.com/koajs/session">koa-session</a> 7.0.2, © 2014-present Koajs contributors (MIT). <a href="/#credits">Credits</a>',
     },
   },
 });
