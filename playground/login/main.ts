@@ -42,7 +42,12 @@ export async function connectRedis(
         lazyConnect: true,
         maxRetriesPerRequest: 1,
       });
-  redis.on('error', () => {}); // reported by the PING below, or per request
+  // The first connection error says why (ECONNREFUSED …); the PING's own
+  // rejection only says the connection closed. Later ones are per request.
+  let first: unknown;
+  redis.on('error', (error) => {
+    first ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
@@ -52,7 +57,9 @@ export async function connectRedis(
     const where = config.redisCluster
       ? `the Redis Cluster at ${config.redisCluster.map((n) => `${n.host}:${n.port}`).join(',')}`
       : `Redis at ${redact(config.redisUrl)}`;
-    throw new ConfigError(`cannot reach ${where}: ${describeError(error)}`);
+    throw new ConfigError(
+      `cannot reach ${where}: ${describeError(first ?? error)}`,
+    );
   }
 }
 

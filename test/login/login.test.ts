@@ -12,6 +12,8 @@ import { Browser, DEMO_USERS, type Started, startApp } from './support.js';
 let app: Started;
 afterEach(async () => {
   await app?.close();
+  // Closed: a test that starts no app must not close this one again.
+  app = undefined as unknown as Started;
 });
 
 /** The `_csrf` value of the first form on a page. */
@@ -289,3 +291,45 @@ describe.runIf(hasRedis)(
     });
   },
 );
+
+describe.runIf(hasRedis)('login starter: production settings and start-up errors', () => {
+  it('in production the cookie is __Host-sid, Secure, host-only, for the whole path', async () => {
+    app = await startApp({ NODE_ENV: 'production', SESSION_KEYS: 'k'.repeat(32) });
+    // Behind a TLS proxy: app.proxy is on in production, so this header counts.
+    const res = await fetch(`${app.url}/login`, { headers: { 'X-Forwarded-Proto': 'https' } });
+    const lines = res.headers.getSetCookie();
+    expect(lines.map((l) => l.split('=')[0])).toEqual(['__Host-sid', '__Host-sid.sig']);
+    for (const line of lines) {
+      expect(line).toContain('; path=/;');
+      expect(line).toContain('; secure');
+      expect(line).not.toContain('domain=');
+    }
+  });
+
+  it('a bad setting stops start-up with one line naming it; production demands SESSION_KEYS', async () => {
+    const { execFile } = await import('node:child_process');
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', 'playground/login/main.ts'],
+          { env: { ...process.env, PORT: '0', ...env }, timeout: 20_000 },
+          (error, _out, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
+        );
+        child.stdin?.end();
+      });
+    const idle = await run({ IDLE_MINUTES: 'soon' });
+    expect(idle.code).toBe(1);
+    expect(idle.stderr).toBe('✗ IDLE_MINUTES must be a positive number of minutes, got "soon"\n');
+    const prod = await run({ NODE_ENV: 'production', SESSION_KEYS: '' });
+    expect(prod.code).toBe(1);
+    expect(prod.stderr).toBe(
+      '✗ SESSION_KEYS is required in production (comma-separated, newest first)\n',
+    );
+    const redis = await run({ REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(redis.code).toBe(1);
+    expect(redis.stderr).toMatch(
+      /^✗ cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
+  }, 60_000);
+});
