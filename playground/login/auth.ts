@@ -16,7 +16,7 @@ import type { User, Users } from './users.js';
 
 declare module 'koa' {
   interface BaseContext {
-    /** koa-passport: sign `user` in (passport regenerates the session first). */
+    /** koa-passport: sign `user` in (passport regenerates the session). */
     login(user: unknown): Promise<void>;
     /** koa-passport: sign out (clears the user, saves, regenerates). */
     logout(): Promise<void>;

@@ -56,7 +56,8 @@ function minutes(env: NodeJS.ProcessEnv, name: string, fallback: number) {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) {
     throw new ConfigError(
-      `${name} must be a positive number of minutes, got ${JSON.stringify(text)}`,
+      `${name} must be a positive number of minutes, ` +
+        `got ${JSON.stringify(text)}`,
     );
   }
   return n * MINUTE;
@@ -73,7 +74,8 @@ function keysFrom(text: string | undefined, production: boolean): string[] {
     const short = keys.find((k) => k.length < 32);
     if (short !== undefined && production) {
       throw new ConfigError(
-        'SESSION_KEYS: each key needs at least 32 characters (openssl rand -base64 32)',
+        'SESSION_KEYS: each key needs at least 32 characters ' +
+          '(openssl rand -base64 32)',
       );
     }
     return keys;

@@ -55,7 +55,9 @@ export async function connectRedis(
   } catch (error) {
     redis.disconnect();
     const where = config.redisCluster
-      ? `the Redis Cluster at ${config.redisCluster.map((n) => `${n.host}:${n.port}`).join(',')}`
+      ? `the Redis Cluster at ${config.redisCluster
+          .map((n) => `${n.host}:${n.port}`)
+          .join(',')}`
       : `Redis at ${redact(config.redisUrl)}`;
     throw new ConfigError(
       `cannot reach ${where}: ${describeError(first ?? error)}`,
@@ -108,7 +110,8 @@ async function main(): Promise<void> {
       `password again after ${config.reauthAfter / 60_000} min`,
     config.production
       ? ''
-      : '  Not production: the cookie is `sid`, not `__Host-sid`, and not Secure.',
+      : '  Not production: the cookie is `sid`, not `__Host-sid`, ' +
+        'and not Secure.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

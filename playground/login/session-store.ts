@@ -68,7 +68,7 @@ export interface UserSessionStoreOptions {
   client: Redis | Cluster;
   /** Prefix of every key, e.g. `login:`. */
   prefix: string;
-  /** The user a session belongs to, read from its data (`undefined`: nobody). */
+  /** Whose session this is, from its data (`undefined`: nobody's). */
   owner: (data: SessionData) => string | undefined;
   now?: () => number;
 }

@@ -123,7 +123,8 @@ export function devicesPage(
       ${d.current && html`<span class="this">this device</span>`}<br>
       <span class="note">${d.ip} · signed in ${when(d.authAt)} UTC ·
       last seen ${when(d.seenAt)} UTC</span></div>
-      <form class="inline" method="post" action="/devices/revoke">${hidden(csrf)}
+      <form class="inline" method="post" action="/devices/revoke">
+        ${hidden(csrf)}
         <input type="hidden" name="session" value="${d.hash}">
         <button class="danger">Sign out</button></form></li>`,
   );
