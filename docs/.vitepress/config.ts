@@ -124,6 +124,7 @@ const bookSidebar: DefaultTheme.SidebarItem[] = [
       { text: '12. Performance', link: '/12-performance' },
       { text: '13. Scaling out', link: '/13-scaling-out' },
       { text: '14. Pitfalls from the field', link: '/pitfalls' },
+      { text: '15. In production', link: '/15-production' },
     ],
   },
   {
