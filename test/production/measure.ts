@@ -92,7 +92,7 @@ export const FAILOVER_CONFIG: FailoverConfig = {
       fullCoverage: false,
       client: {
         ...IOREDIS_DEFAULTS,
-        maxRedirections: 60,
+        maxRedirections: 120,
         retryDelayOnFailover: 500,
         retryDelayOnClusterDown: 500,
       },

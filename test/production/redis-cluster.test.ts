@@ -15,7 +15,7 @@
  *
  * Run under `flock /work/heavy.lock` (six redis-server processes).
  */
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import redisStore from 'koa-redis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import type { SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { clusterClient } from '../cluster/load.js';
 import { findFreeBasePort, LocalCluster, requireRedisBinaries } from '../support/cluster.js';
+import { hasRedis, REDIS_URL } from '../support/services.js';
 import { Browser, countViews, recipeApp, record } from './support.js';
 
 const hasBinaries = await requireRedisBinaries();
@@ -216,5 +217,19 @@ describe.runIf(hasBinaries)('koa-redis and RedisStore on a six-node Redis Cluste
     await visit("koa-redis({ isRedisCluster: true, host: '127.0.0.1', port: 7100 })", hang);
     await visit('koa-redis({ isRedisCluster: true, nodes: [7100 … 7105] })', viaNodes);
     record('koa-redis-cluster', lines.join('\n'));
+  });
+});
+
+describe.runIf(hasRedis)("Redis's own defaults", () => {
+  it('cluster-node-timeout is 15000 ms on a server started without it (the shared Redis)', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.config('GET', 'cluster-node-timeout')).toEqual([
+        'cluster-node-timeout',
+        '15000',
+      ]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -107,13 +107,14 @@ export function renderOutage(rec: OutageRecording): string {
   row("client 'error' events", (r) =>
     r.events.error === undefined ? 'not counted ²' : String(r.events.error),
   );
-  row('lines on stderr', (r) => {
+  row('lines the client printed', (r) => {
     const first = r.logged[0]?.split('\n')[0];
     return r.logged.length ? `${r.logged.length}, like \`${first}\`` : '0';
   });
   out.push('');
   out.push(
     "² No listener, so nothing to count with: an 'error' event without one is what ioredis prints. " +
+      "Koa's own error log is off (`app.silent`), so the last row is only what the Redis client printed. " +
       `*From \`${meta.command}\` (${meta.date.slice(0, 10)}, Node ${meta.node}, redis-server ${meta.redis}, ${meta.cpus} cores). ` +
       `A redis-server of its own on a free port, killed with SIGKILL and started again after ${config.restartAt / 1000} s; ` +
       `one request per second from each kind of visitor for ${config.requests} s; a client that gets no answer gives up after ${config.giveUpAfter / 1000} s.*`,
