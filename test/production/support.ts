@@ -1,26 +1,26 @@
 /**
  * Shared tools for the production recipes (chapters/15-production.md):
- * which koa-session runs (the port, or koa-session 7.0.2 itself with
- * `KOA_SESSION_IMPL=upstream`), and the recorded transcripts the chapter
+ * apps on the session middleware under test (the port, or koa-session 7.0.2
+ * itself with `KOA_SESSION_IMPL=upstream`: test/support/impl.ts), and the
+ * recorded transcripts the chapter
  * includes (chapters/recorded/production-*.txt, rewritten by
  * `npm run book:record`).
  */
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { SessionOptions } from '../../src/index.js';
-import { bookApp, checkRecording, type Impl } from '../book/support.js';
+import { bookApp, checkRecording } from '../book/support.js';
+import { UNDER_TEST } from '../support/impl.js';
 
 export { Browser, IdRedactor, transcript } from '../book/support.js';
 
-/** `KOA_SESSION_IMPL=upstream` runs every recipe on koa-session 7.0.2. */
-export const IMPL: Impl = process.env.KOA_SESSION_IMPL === 'upstream' ? 'upstream' : 'port';
 
 /** An app on the session middleware under test, collecting the errors Koa reports. */
 export function recipeApp(
   options: SessionOptions,
   ...handlers: Middleware[]
 ): { app: Koa; errors: Error[] } {
-  const app = bookApp(IMPL, options, ...handlers);
+  const app = bookApp(UNDER_TEST, options, ...handlers);
   const errors: Error[] = [];
   app.on('error', (error: Error) => errors.push(error));
   return { app, errors };
