@@ -45,7 +45,7 @@ function cell(r: OutageRequest | undefined): string {
   if (!r) return '–';
   if (r.status === undefined) return 'no answer';
   const took = r.took! < 100 ? `${Math.round(r.took!)} ms` : secs(r.took, 1);
-  return `${r.status} · ${took}`;
+  return r.status === 200 ? `200 · ${took}` : `**${r.status}** · ${took}`;
 }
 
 /** Error messages, each once, in order of first appearance, shortened for a table. */
@@ -63,13 +63,34 @@ export function renderOutage(rec: OutageRecording): string {
     `| sent at | ${setups.map((s) => labels.get(s.name)).join(' | ')} |`,
     `| ---: |${setups.map(() => ' ---: |').join('')}`,
   ];
+  // Rows until every set-up answers a fast 200 again; the rest in one line.
+  const fast = (r: OutageRequest | undefined) => r?.status === 200 && r.took! < 100;
+  let last = config.requests - 1;
   for (let i = 0; i < config.requests; i++) {
+    const settled = (j: number) => setups.every((s) => fast(by(s.name, 'returning', j)));
+    if (Array.from({ length: config.requests - i }, (_, k) => settled(i + k)).every(Boolean)) {
+      last = i;
+      break;
+    }
+  }
+  for (let i = 0; i <= last; i++) {
     const at = secs(i * config.every, 0);
     const marker =
       i * config.every >= config.restartAt && (i - 1) * config.every < config.restartAt;
     out.push(
       `| ${marker ? `**${at}** ¹` : at} | ${setups.map((s) => cell(by(s.name, 'returning', i))).join(' | ')} |`,
     );
+  }
+  if (last < config.requests - 1) {
+    const slowest = (name: string) => {
+      const rest = setups
+        .find((s) => s.name === name)!
+        .result.requests.filter((q) => q.visitor === 'returning')
+        .slice(last + 1);
+      return Math.round(Math.max(...rest.map((q) => q.took!)));
+    };
+    const span = `${secs((last + 1) * config.every, 0)}–${secs((config.requests - 1) * config.every, 0)}`;
+    out.push(`| ${span} | ${setups.map((s) => `200 · ≤ ${slowest(s.name)} ms`).join(' | ')} |`);
   }
   out.push('');
   const restarted = setups.map((s) => s.result.restartedAfter);
@@ -142,19 +163,19 @@ export function renderFailover(rec: FailoverRecording): string {
     ['200 after waiting > 0.5 s', (r) => r.delayed.toLocaleString('en-US')],
     ['slowest request', (r) => secs(r.maxLatency, 2)],
     ['sessions lost', (r) => String(r.lostSessions)],
-    [
-      'errors Koa reported',
-      (r) =>
-        Object.entries(r.errors)
-          .map(([m, n]) => `${n} × \`${m}\``)
-          .join('<br>') || '–',
-    ],
   ];
   const patient = config.runs.find((r) => r.name === 'patient')!.client;
   const out = [
     `| | ${runs.map((r) => head(r.name)).join(' | ')} |`,
     `| --- |${runs.map(() => ' ---: |').join('')}`,
     ...rows.map(([label, f]) => `| ${label} | ${runs.map((r) => f(r.result)).join(' | ')} |`),
+    '',
+    'The errors Koa reported (slot and address replaced by `N` and `HOST:PORT`):',
+    '',
+    ...runs.map((r) => {
+      const list = Object.entries(r.result.errors).map(([m, n]) => `${n} × \`${m}\``);
+      return `- ${head(r.name)}: ${list.length ? list.join('; ') : 'none'}`;
+    }),
     '',
     `¹ \`retryDelayOnFailover: ${patient.retryDelayOnFailover}, maxRedirections: ${patient.maxRedirections}, retryDelayOnClusterDown: ${patient.retryDelayOnClusterDown}\`. ` +
       `*From \`${meta.command}\` (${meta.date.slice(0, 10)}, Node ${meta.node}, redis-server ${meta.redis}, ${meta.cpus} cores). ` +

@@ -14,7 +14,6 @@ import { UNDER_TEST } from '../support/impl.js';
 
 export { Browser, IdRedactor, transcript } from '../book/support.js';
 
-
 /** An app on the session middleware under test, collecting the errors Koa reports. */
 export function recipeApp(
   options: SessionOptions,
