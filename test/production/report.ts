@@ -100,7 +100,7 @@ export function renderOutage(rec: OutageRecording): string {
       `Each cell: a returning visitor's request (cookie: a \`GET\` first), sent that many seconds after the \`SIGKILL\`, its status and how long it took.`,
   );
   out.push('');
-  out.push('| | ' + setups.map((s) => labels.get(s.name)).join(' | ') + ' |');
+  out.push(`| measured | ${setups.map((s) => labels.get(s.name)).join(' | ')} |`);
   out.push(`| --- |${setups.map(() => ' --- |').join('')}`);
   const row = (label: string, f: (r: OutageResult) => string) =>
     out.push(`| ${label} | ${setups.map((s) => f(s.result)).join(' | ')} |`);
@@ -166,7 +166,7 @@ export function renderFailover(rec: FailoverRecording): string {
   ];
   const patient = config.runs.find((r) => r.name === 'patient')!.client;
   const out = [
-    `| | ${runs.map((r) => head(r.name)).join(' | ')} |`,
+    `| measured | ${runs.map((r) => head(r.name)).join(' | ')} |`,
     `| --- |${runs.map(() => ' ---: |').join('')}`,
     ...rows.map(([label, f]) => `| ${label} | ${runs.map((r) => f(r.result)).join(' | ')} |`),
     '',
