@@ -10,6 +10,7 @@ import type { SignatureVerdict, SkipReason } from '../src/index.js';
 import { COOKIE_LIMIT } from './lab/shared/display.js';
 import type { CookieSettings } from './lab/shared/protocol.js';
 import { type RequestRecord, responseCookies, signatureOf } from './observe.js';
+import { byteLength, cookiePair, parseSetCookie } from './shared/cookies.js';
 
 /** The port's signature verdicts, in the words trace mode prints. */
 export const SIGNATURE_TEXT: Record<SignatureVerdict, string> = {
@@ -152,10 +153,10 @@ export function formatTrace(
   const setCookies = responseCookies(ctx);
   if (setCookies.length === 0) add('set-cookie', '(none)');
   for (const header of setCookies) {
-    const nameValue = header.split(';', 1)[0] ?? '';
-    const bytes = Buffer.byteLength(nameValue);
-    const attributes = header.slice(nameValue.length);
-    add('set-cookie', `${clip(nameValue, 60)}${attributes} (${bytes} B)`);
+    const nameValue = cookiePair(header);
+    const bytes = byteLength(nameValue);
+    const { tail } = parseSetCookie(header);
+    add('set-cookie', `${clip(nameValue, 60)}${tail} (${bytes} B)`);
     if (bytes > COOKIE_LIMIT) {
       add(
         '⚠ too big',

@@ -32,6 +32,7 @@ import {
   redact,
 } from './cli.js';
 import { connectRedis } from './redis.js';
+import { CookieJar } from './shared/cookies.js';
 
 /** One of the three set-ups the demo compares. */
 export type Scenario = 'redis' | 'memory' | 'cookie';
@@ -119,26 +120,14 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A cookie jar small enough to read: name → value, dropping cookies set to expire. */
-function absorb(jar: Map<string, string>, response: Response): boolean {
-  let changed = false;
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = '', ...attributes] = header.split(';');
-    const at = pair.indexOf('=');
-    const name = pair.slice(0, at).trim();
-    const value = pair.slice(at + 1);
-    const expired = attributes.some((a) => /expires=Thu, 01 Jan 1970/i.test(a));
-    if (expired || value === '') jar.delete(name);
-    else {
-      if (jar.get(name) !== value) changed = true;
-      jar.set(name, value);
-    }
-  }
-  return changed;
-}
-
-function cookieHeader(jar: Map<string, string>): string {
-  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+/**
+ * Apply a response's `Set-Cookie` lines to the user's jar; true when one
+ * of them brought a new value (a deleted cookie does not count).
+ */
+function absorb(jar: CookieJar, response: Response): boolean {
+  const before = new Map(jar);
+  jar.take(response.headers.getSetCookie());
+  return [...jar].some(([name, value]) => before.get(name) !== value);
 }
 
 // #region walk
@@ -158,12 +147,12 @@ export async function walk(
   try {
     for (const port of ports)
       servers.push(await startServer(setup.file, port, setup.args));
-    const jar = new Map<string, string>();
+    const jar = new CookieJar();
     const steps: Step[] = [];
     for (let i = 0; i < requests; i++) {
       const port = ports[i % 2]!;
       const response = await fetch(`http://127.0.0.1:${port}${setup.path}`, {
-        headers: { cookie: cookieHeader(jar) },
+        headers: { cookie: jar.header() ?? '' },
       });
       const body = (await response.text()).trim();
       const cookieChanged = absorb(jar, response);
@@ -175,7 +164,7 @@ export async function walk(
       });
     }
     await fetch(`http://127.0.0.1:${ports[0]}/logout`, {
-      headers: { cookie: cookieHeader(jar) },
+      headers: { cookie: jar.header() ?? '' },
     });
     return steps;
   } finally {

@@ -25,6 +25,7 @@ import type { Context, Middleware } from 'koa';
 import type { MaxAge } from '../../src/index.js';
 import type { StoredRecord } from '../inspector.js';
 import { type RequestListener, responseCookies } from '../observe.js';
+import { byteLength, cookiePair, parseSetCookie } from '../shared/cookies.js';
 import { clip } from './shared/display.js';
 import type {
   ClusterView,
@@ -118,7 +119,7 @@ export function createLab(config: LabConfig): Lab {
   const listener: RequestListener = (ctx, record, ms) => {
     if (ctx.path.startsWith('/__lab')) return;
     const at = Date.now() - ms;
-    const setCookies = responseCookies(ctx).map(parseSetCookie);
+    const setCookies = responseCookies(ctx).map(seenSetCookie);
     const placement = config.placement?.(ctx);
     const card: RequestCard = {
       kind: 'request',
@@ -301,7 +302,7 @@ export function createLab(config: LabConfig): Lab {
         text = `Put back the cookie this browser held before: ${name}=${clip(old.value, 24)}${old.sig ? ' with its .sig' : ''}.`;
       }
     }
-    const setCookies = responseCookies(ctx).map(parseSetCookie);
+    const setCookies = responseCookies(ctx).map(seenSetCookie);
     publish({
       kind: 'jar',
       id: nextId++,
@@ -365,15 +366,14 @@ function seen(name: string, value: string | undefined): CookieSeen | null {
   };
 }
 
-/** `name=value; attributes` → its parts, sized as browsers size it. */
-export function parseSetCookie(header: string): CookieSeen {
-  const pair = header.split(';', 1)[0] ?? '';
-  const at = pair.indexOf('=');
+/** One `Set-Cookie` line → its parts, sized as browsers size it. */
+function seenSetCookie(header: string): CookieSeen {
+  const { name, value, tail } = parseSetCookie(header);
   return {
-    name: pair.slice(0, at),
-    value: pair.slice(at + 1),
-    bytes: Buffer.byteLength(pair),
-    attributes: header.slice(pair.length),
+    name,
+    value,
+    bytes: byteLength(cookiePair(header)),
+    attributes: tail,
   };
 }
 

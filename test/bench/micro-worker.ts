@@ -10,6 +10,7 @@
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { sentBack } from '../../playground/shared/cookies.js';
 import { buildApp } from './app.js';
 import { CONTENDERS, type ContenderName } from './contenders.js';
 
@@ -37,9 +38,7 @@ async function request(handler: Handler, url: string, cookie?: string): Promise<
 const { app, close } = await buildApp(name);
 const handler = app.callback() as Handler;
 const primed = await request(handler, '/prime');
-const header = primed.getHeader('set-cookie');
-const lines = Array.isArray(header) ? header : header ? [String(header)] : [];
-const cookie = lines.map((line) => line.split(';', 1)[0]).join('; ');
+const cookie = sentBack(primed.getHeader('set-cookie'));
 
 export interface Order {
   workload: string;

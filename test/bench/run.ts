@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { sentBack } from '../../playground/shared/cookies.js';
 import {
   ALT_SRC,
   BENCH_MYSQL_TABLE,
@@ -140,20 +141,12 @@ export function stopServer(server: Server): Promise<void> {
 // ---------------------------------------------------------------------------
 // Sessions: prime one per connection, and check the workloads do what they say
 
-/** The `Cookie` header a browser would send back after this response. */
-function cookieHeaderFrom(response: Response): string {
-  return response.headers
-    .getSetCookie()
-    .map((line) => line.split(';', 1)[0])
-    .join('; ');
-}
-
 export async function primeCookies(base: string, count: number): Promise<string[]> {
   const cookies: string[] = [];
   for (let i = 0; i < count; i++) {
     const response = await fetch(`${base}/prime`);
     await response.text();
-    const cookie = cookieHeaderFrom(response);
+    const cookie = sentBack(response.headers.getSetCookie());
     if (!response.ok || !cookie)
       throw new Error(`/prime answered ${response.status} with no cookie`);
     cookies.push(cookie);

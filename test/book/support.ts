@@ -1,24 +1,23 @@
 /**
  * Shared tools for the book's tests: an app factory that can run the port or
  * koa-session 7.0.2 itself (which one a test gets is chosen by the shared
- * switch in test/support/impl.ts), a tiny browser (a cookie jar that obeys
- * `Set-Cookie` the way a real one does), and a frozen clock.
+ * switch in test/support/impl.ts), the tiny browser of
+ * test/support/browser.ts (re-exported), and a frozen clock.
  *
  * Every behavioural sentence in chapters/ names a test built from these.
  */
 import Koa, { type Middleware } from 'koa';
-import request from 'supertest';
 import {
   onTrace,
   type SessionOptions,
   type SessionStore,
   type TraceEvent,
 } from '../../src/index.js';
+import type { Exchange } from '../support/browser.js';
 import { type Impl, requirePort, sessionOf, UNDER_TEST } from '../support/impl.js';
 import {
   ANY_UUID_V4,
   type Clock,
-  CookieJar,
   collectErrors,
   decodeCookieValue,
   EPOCH,
@@ -27,11 +26,11 @@ import {
   RecordingStore,
   recordings,
   type SetCookie,
-  setCookieLines,
   sign,
   UUID_V4,
 } from '../support/index.js';
 
+export { Browser, type Exchange } from '../support/browser.js';
 export {
   describePortOnly,
   IMPL_NAME,
@@ -79,52 +78,6 @@ export function counter(store: SessionStore | undefined, extra: SessionOptions =
     }
     return countViews(ctx, next);
   });
-}
-
-/** What one request produced, as a reader of the book would look at it. */
-export interface Exchange {
-  status: number;
-  body: string;
-  /** The raw `Set-Cookie` lines, in order. */
-  setCookie: string[];
-  /** The same, parsed. */
-  cookies: SetCookie[];
-  /** The `Cookie` header the browser sent. */
-  sent: string;
-}
-
-/**
- * A browser in miniature: it remembers cookies from `Set-Cookie`, forgets a
- * cookie whose `Expires` is in the past, and sends what it holds back in a
- * `Cookie` header. Enough to replay a user's visits faithfully.
- */
-export class Browser {
-  readonly #cookies = new CookieJar();
-  /** The cookies held, by name; a test may plant or forge one here. */
-  readonly jar = this.#cookies.cookies;
-
-  constructor(readonly app: Koa) {}
-
-  cookieHeader(): string {
-    return this.#cookies.header() ?? '';
-  }
-
-  async get(path = '/', headers: Record<string, string> = {}): Promise<Exchange> {
-    const sent = this.cookieHeader();
-    let req = request(this.app.callback()).get(path);
-    if (sent) req = req.set('Cookie', sent);
-    for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
-    const res = await req;
-    const setCookie = setCookieLines(res.headers['set-cookie']);
-    this.#cookies.take(setCookie);
-    return {
-      status: res.status,
-      body: res.text,
-      setCookie,
-      cookies: setCookie.map(parseSetCookie),
-      sent,
-    };
-  }
 }
 
 /** Decode the default cookie encoding (base64 of JSON) to look inside. */

@@ -12,6 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import Koa from 'koa';
+import { CookieJar } from '../../playground/shared/cookies.js';
 import { createSession } from '../../src/index.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/stores/index.js';
 import { HOST, type LocalCluster, parseInfo } from '../support/cluster.js';
@@ -76,7 +77,7 @@ export async function counterServer(storeOptions: RedisStoreOptions) {
 
 /** One user: a cookie jar and the last count the server acknowledged. */
 export class User {
-  cookies = new Map<string, string>();
+  readonly cookies = new CookieJar();
   acknowledged = 0;
   constructor(readonly url: string) {}
 
@@ -86,13 +87,9 @@ export class User {
   }
 
   async visit(): Promise<{ status: number; body: string }> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.cookies.header();
     const response = await fetch(this.url, { headers: cookie ? { cookie } : {} });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
+    this.cookies.take(response.headers.getSetCookie());
     const body = await response.text();
     if (response.status === 200) this.acknowledged = Number(body);
     return { status: response.status, body };

@@ -14,6 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CookieJar } from '../../playground/shared/cookies.js';
 import {
   findFreeBasePort,
   freePort,
@@ -82,12 +83,13 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
         expect(text).toContain('app-3 · session <id-1>');
         checkRecording('tryit-13.txt', text);
       }
-      let cookie = '';
+      const jar = new CookieJar();
       const seen: Array<{ by: string; node: string; body: string }> = [];
       for (let i = 0; i < 4; i++) {
-        const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie } });
-        const set = response.headers.getSetCookie().map((c) => c.split(';')[0]);
-        if (set.length) cookie = set.join('; ');
+        const response = await fetch(`http://127.0.0.1:${port}/`, {
+          headers: { cookie: jar.header() ?? '' },
+        });
+        jar.take(response.headers.getSetCookie());
         seen.push({
           by: response.headers.get('x-served-by') ?? '',
           node: response.headers.get('x-redis-node') ?? '',

@@ -18,6 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterApp, keySlot } from '../../playground/cluster.js';
+import { sentBack } from '../../playground/shared/cookies.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { findFreeBasePort, LocalCluster, requireRedisBinaries } from '../support/cluster.js';
 import {
@@ -205,8 +206,8 @@ describe.runIf(hasBinaries)('RedisStore on a six-node Redis Cluster', () => {
     expect(first.headers['x-served-by']).toMatch(/^app-test \(pid \d+\)$/);
     expect(first.headers['x-redis-node']).toBe(`127.0.0.1:${owner}`);
     expect(Number(first.headers['x-redis-slot'])).toBe(keySlot(`sess:${id}`));
-    const cookie = (first.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]);
-    const second = await request(app.callback()).get('/').set('Cookie', cookie.join('; '));
+    const cookie = sentBack(first.headers['set-cookie']);
+    const second = await request(app.callback()).get('/').set('Cookie', cookie);
     expect(second.text).toBe('2 views\n');
     expect(second.headers['x-redis-node']).toBe(`127.0.0.1:${owner}`);
   });

@@ -13,6 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { CookieJar } from '../../playground/shared/cookies.js';
 import { sign } from '../support/cookies.js';
 import {
   type Action,
@@ -164,60 +165,6 @@ function fromSpec(value: Json): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Cookie jar: a browser, reduced to what matters here
-
-interface JarCookie {
-  value: string;
-  /** ms since epoch, or undefined for a browser-session cookie. */
-  expires: number | undefined;
-  path: string;
-}
-
-type Jar = Map<string, JarCookie>;
-
-/**
- * Apply one `Set-Cookie` line like a browser would: the same name
- * overwrites, an `Expires` in the past (by the controlled clock) deletes.
- */
-function applySetCookie(jar: Jar, line: string): void {
-  const [pair = '', ...attributes] = line.split(';');
-  const eq = pair.indexOf('=');
-  if (eq <= 0) return;
-  const name = pair.slice(0, eq).trim();
-  const value = pair.slice(eq + 1).trim();
-  let expires: number | undefined;
-  let path = '/';
-  for (const attribute of attributes) {
-    const [rawName = '', ...rest] = attribute.split('=');
-    const attr = rawName.trim().toLowerCase();
-    const attrValue = rest.join('=').trim();
-    if (attr === 'expires') expires = Date.parse(attrValue);
-    if (attr === 'path') path = attrValue || '/';
-  }
-  if (expires !== undefined && expires <= world.now) jar.delete(name);
-  else jar.set(name, { value, expires, path });
-}
-
-/** RFC 6265 path matching. */
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/';
-}
-
-function cookieHeader(jar: Jar, requestPath: string): string | undefined {
-  const parts: string[] = [];
-  for (const [name, cookie] of jar) {
-    if (cookie.expires !== undefined && cookie.expires <= world.now) {
-      jar.delete(name);
-      continue;
-    }
-    if (pathMatches(requestPath, cookie.path)) parts.push(`${name}=${cookie.value}`);
-  }
-  return parts.length ? parts.join('; ') : undefined;
-}
-
-// ---------------------------------------------------------------------------
 // One side of the comparison
 
 interface BackingRecord {
@@ -237,7 +184,8 @@ export interface SideState {
   events: Json[];
   errors: Json[];
   warnings: Json[];
-  jars: Jar[];
+  /** One browser per client; no size limit, so no cookie is ever refused. */
+  jars: CookieJar[];
   extKeys: (string | undefined)[];
   genids: number;
   uuids: number;
@@ -248,6 +196,11 @@ export interface SideState {
 }
 
 const REQUEST_PATH = '/p/x';
+
+/** A simulated browser: no size limit, so every cookie the apps set is kept. */
+function newJar(): CookieJar {
+  return new CookieJar({ limit: Number.POSITIVE_INFINITY });
+}
 const HEADER = 'x-session-id';
 
 function makeStore(side: SideState, spec: OptionSpec) {
@@ -485,7 +438,7 @@ function createSide(label: string, impl: Impl, spec: OptionSpec, clients: number
     events: [],
     errors: [],
     warnings: [],
-    jars: Array.from({ length: clients }, () => new Map()),
+    jars: Array.from({ length: clients }, () => newJar()),
     extKeys: Array.from({ length: clients }, () => undefined),
     genids: 0,
     uuids: 0,
@@ -554,7 +507,7 @@ function createSide(label: string, impl: Impl, spec: OptionSpec, clients: number
 /** The session id a client currently presents (store mode): header or cookie. */
 function presentedId(side: SideState, spec: OptionSpec, client: number): string | undefined {
   if (spec.externalKeyHeader) return side.extKeys[client];
-  return side.jars[client]!.get(side.cookieName)?.value;
+  return side.jars[client]!.get(side.cookieName);
 }
 
 async function runRequest(
@@ -567,7 +520,7 @@ async function runRequest(
   side.errors = [];
   side.program = { actions: step.actions, manual: step.manual };
   const headers: Record<string, string> = { host: 'app.test' };
-  const cookie = cookieHeader(side.jars[step.client]!, REQUEST_PATH);
+  const cookie = side.jars[step.client]!.header(REQUEST_PATH);
   if (cookie) headers.cookie = cookie;
   const ext = side.extKeys[step.client];
   if (spec.externalKeyHeader && ext !== undefined) headers[HEADER] = ext;
@@ -589,7 +542,7 @@ async function runRequest(
   );
   for (const [name, value] of headerPairs) {
     const lower = name.toLowerCase();
-    if (lower === 'set-cookie') applySetCookie(side.jars[step.client]!, value);
+    if (lower === 'set-cookie') side.jars[step.client]!.take(value, REQUEST_PATH);
     if (lower === HEADER) side.extKeys[step.client] = value;
   }
   let body: Json = res.body;
@@ -611,14 +564,10 @@ async function runRequest(
 /** Sign the client's current session cookie with the app's current first key. */
 function forgeSignature(side: SideState, name: string, client: number): void {
   const jar = side.jars[client]!;
-  const cookie = jar.get(name);
+  const cookie = jar.cookie(name);
   const key = (side.app.keys as string[] | undefined)?.[0];
   if (!cookie || !key) return;
-  jar.set(`${name}.sig`, {
-    value: sign(name, cookie.value, key),
-    expires: cookie.expires,
-    path: cookie.path,
-  });
+  jar.set(`${name}.sig`, sign(name, cookie.value, key), cookie);
 }
 
 /** Apply a between-requests step to one side. Must be a pure function of the step and the side. */
@@ -626,22 +575,23 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
   const name = side.cookieName;
   switch (step.t) {
     case 'tamper': {
-      let holder: { value: string } | undefined;
-      if (spec.externalKeyHeader && step.target === 'value') {
-        const current = side.extKeys[step.client];
-        holder = current === undefined ? undefined : { value: current };
-      } else {
-        holder = side.jars[step.client]!.get(step.target === 'value' ? name : `${name}.sig`);
-      }
-      if (!holder?.value) return;
-      const chars = [...holder.value];
+      const inHeader = spec.externalKeyHeader && step.target === 'value';
+      const jar = side.jars[step.client]!;
+      const cookie = inHeader
+        ? undefined
+        : jar.cookie(step.target === 'value' ? name : `${name}.sig`);
+      const current = inHeader ? side.extKeys[step.client] : cookie?.value;
+      if (!current) return;
+      const chars = [...current];
       const index = Math.floor(step.pos * chars.length);
       chars[index] = chars[index] === step.ch ? (step.ch === 'A' ? 'B' : 'A') : step.ch;
-      holder.value = chars.join('');
-      if (spec.externalKeyHeader && step.target === 'value') {
-        side.extKeys[step.client] = holder.value;
-      } else if (step.forge && step.target === 'value') {
-        forgeSignature(side, name, step.client);
+      const tampered = chars.join('');
+      if (inHeader) {
+        side.extKeys[step.client] = tampered;
+      } else {
+        // Edited in place, as in the browser's developer tools.
+        jar.set(cookie!.name, tampered, cookie);
+        if (step.forge && step.target === 'value') forgeSignature(side, name, step.client);
       }
       return;
     }
@@ -657,13 +607,12 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
         side.extKeys[step.client] = step.value;
         return;
       }
-      side.jars[step.client]!.set(name, { value: step.value, expires: undefined, path: '/' });
+      side.jars[step.client]!.set(name, step.value);
       if (step.forge) forgeSignature(side, name, step.client);
       return;
     }
     case 'steal': {
-      const source = side.jars[step.from]!;
-      side.jars[step.client] = new Map([...source].map(([k, v]) => [k, { ...v }]));
+      side.jars[step.client] = side.jars[step.from]!.copy();
       side.extKeys[step.client] = side.extKeys[step.from];
       return;
     }
@@ -705,7 +654,7 @@ function applyClientStep(side: SideState, spec: OptionSpec, step: Step): void {
 function stateOf(side: SideState): Json {
   return {
     jars: side.jars.map((jar) =>
-      [...jar].map(([name, c]) => [name, c.value, snap(c.expires), c.path]),
+      jar.cookies().map((c) => [c.name, c.value, snap(c.expires), c.path]),
     ),
     extKeys: side.extKeys.map((k) => snap(k)),
     store: [...side.backing]

@@ -22,7 +22,6 @@ import {
   COOKIE_LIMIT,
   cookieNamed,
   freezeClock,
-  LimitedBrowser,
   nextTurn,
   record,
   shown,
@@ -368,7 +367,7 @@ describe('pitfall: a cookie session past 4 KB', () => {
     });
 
   it('cookie mode: the browser ignores the > 4096-byte value but keeps its new signature, so the whole session is lost', async () => {
-    const browser = new LimitedBrowser(profileApp({}));
+    const browser = new Browser(profileApp({}));
     await browser.get('/login');
     const big = await browser.get('/profile');
     expect(big.status).toBe(200);
@@ -381,7 +380,7 @@ describe('pitfall: a cookie session past 4 KB', () => {
   });
 
   it('store mode: the cookie carries only the id, and the profile is still there next time', async () => {
-    const browser = new LimitedBrowser(profileApp({ store: new MemoryStore() }));
+    const browser = new Browser(profileApp({ store: new MemoryStore() }));
     await browser.get('/login');
     const big = await browser.get('/profile');
     expect(cookieNamed(big, 'koa.sess')!.value.length).toBe(36);
@@ -391,7 +390,7 @@ describe('pitfall: a cookie session past 4 KB', () => {
 
   it('records the transcript', async () => {
     freezeClock();
-    const browser = new LimitedBrowser(profileApp({}));
+    const browser = new Browser(profileApp({}));
     await browser.get('/login');
     const big = await browser.get('/profile');
     const value = cookieNamed(big, 'koa.sess')!.value;

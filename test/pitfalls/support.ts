@@ -9,7 +9,7 @@
  */
 import type Koa from 'koa';
 import type { Exchange } from '../book/support.js';
-import { Browser, checkRecording, IdRedactor, transcript } from '../book/support.js';
+import { checkRecording, IdRedactor, transcript } from '../book/support.js';
 
 export {
   BOOK_KEYS,
@@ -57,27 +57,4 @@ export function nextTurn(): Promise<void> {
 }
 
 /** Chrome's and Firefox's limit on a cookie's name plus value, in bytes (RFC 6265 asks for at least this). */
-export const COOKIE_LIMIT = 4096;
-
-/**
- * The book's browser, with the one rule it leaves out: a `Set-Cookie` whose
- * name and value together pass {@link COOKIE_LIMIT} bytes is ignored, and
- * the cookie the browser already had stays. `dropped` lists what it ignored.
- */
-export class LimitedBrowser extends Browser {
-  readonly dropped: string[] = [];
-
-  override async get(path = '/', headers: Record<string, string> = {}): Promise<Exchange> {
-    const before = new Map(this.jar);
-    const x = await super.get(path, headers);
-    for (const c of x.cookies) {
-      const bytes = Buffer.byteLength(c.name + c.value);
-      if (bytes <= COOKIE_LIMIT) continue;
-      this.dropped.push(`${c.name}: ${bytes} bytes`);
-      const old = before.get(c.name);
-      if (old === undefined) this.jar.delete(c.name);
-      else this.jar.set(c.name, old);
-    }
-    return x;
-  }
-}
+export { BROWSER_COOKIE_LIMIT as COOKIE_LIMIT } from '../support/cookies.js';

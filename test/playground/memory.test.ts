@@ -7,22 +7,23 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../playground/memory.js';
+import { setCookieLines, setCookieValue } from '../../playground/shared/cookies.js';
 import { decode } from '../../src/index.js';
 import { MemoryStore } from '../../src/stores/index.js';
+import { browserAgent } from '../support/browser.js';
 
 function setCookies(res: request.Response): string[] {
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return setCookieLines(res.headers['set-cookie']);
 }
 
 function cookieValue(res: request.Response, name: string): string | undefined {
-  const header = setCookies(res).find((c) => c.startsWith(`${name}=`));
-  return header?.slice(name.length + 1).split(';')[0];
+  return setCookieValue(res.headers['set-cookie'], name);
 }
 
 describe('memory playground (MemoryStore)', () => {
   it('counts 1, 2, 3, 4 views, keeping the data in the store and an id in the cookie', async () => {
     const store = new MemoryStore();
-    const agent = request.agent(createApp({ store, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ store, trace: false }).app.callback());
     const bodies: string[] = [];
     let last: request.Response | undefined;
     for (let i = 0; i < 4; i++) {
@@ -44,14 +45,14 @@ describe('memory playground (MemoryStore)', () => {
   });
 
   it('skips /favicon.ico: 404, not counted', async () => {
-    const agent = request.agent(createApp({ trace: false }).app.callback());
+    const agent = browserAgent(createApp({ trace: false }).app.callback());
     await agent.get('/').expect(200, '1 views');
     await agent.get('/favicon.ico').expect(404);
     await agent.get('/').expect(200, '2 views');
   });
 
   it('starts again at 1 after more than 4 s without a request (maxAge 4000, rolling)', async () => {
-    const agent = request.agent(createApp({ trace: false }).app.callback());
+    const agent = browserAgent(createApp({ trace: false }).app.callback());
     await agent.get('/').expect(200, '1 views');
     await agent.get('/').expect(200, '2 views');
     await new Promise((resolve) => setTimeout(resolve, 4200));
@@ -60,8 +61,8 @@ describe('memory playground (MemoryStore)', () => {
 
   it('/__store lists every live record this process holds', async () => {
     const app = createApp({ trace: false }).app.callback();
-    const alice = request.agent(app);
-    const bob = request.agent(app);
+    const alice = browserAgent(app);
+    const bob = browserAgent(app);
     await alice.get('/');
     await alice.get('/');
     await bob.get('/');
@@ -79,7 +80,7 @@ describe('memory playground (MemoryStore)', () => {
 
   it('logout removes the record and expires the cookie', async () => {
     const store = new MemoryStore();
-    const agent = request.agent(createApp({ store, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ store, trace: false }).app.callback());
     await agent.get('/');
     expect(store.size).toBe(1);
     const res = await agent.get('/logout').expect(200);
@@ -90,7 +91,7 @@ describe('memory playground (MemoryStore)', () => {
 
 describe('memory playground --cookie (exactly the article: no store)', () => {
   it('counts 1..4 with the whole session in a signed base64 cookie', async () => {
-    const agent = request.agent(createApp({ cookieMode: true, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ cookieMode: true, trace: false }).app.callback());
     let last: request.Response | undefined;
     for (const expected of ['1 views', '2 views', '3 views', '4 views']) {
       last = await agent.get('/').expect(200, expected);
@@ -102,7 +103,7 @@ describe('memory playground --cookie (exactly the article: no store)', () => {
   });
 
   it('the favicon request never touches the session: no Set-Cookie at all', async () => {
-    const agent = request.agent(createApp({ cookieMode: true, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ cookieMode: true, trace: false }).app.callback());
     await agent.get('/');
     const res = await agent.get('/favicon.ico').expect(404);
     expect(setCookies(res)).toEqual([]);
@@ -112,7 +113,7 @@ describe('memory playground --cookie (exactly the article: no store)', () => {
 describe('trace mode', () => {
   it('prints one block per request with the path the session took', async () => {
     const lines: string[] = [];
-    const agent = request.agent(
+    const agent = browserAgent(
       createApp({ trace: true, log: (t) => lines.push(t) }).app.callback(),
     );
     await agent.get('/');
@@ -152,7 +153,7 @@ describe('trace mode', () => {
 
   it('warns when a cookie passes the 4096-byte limit browsers enforce', async () => {
     const lines: string[] = [];
-    const agent = request.agent(
+    const agent = browserAgent(
       createApp({ cookieMode: true, trace: true, log: (t) => lines.push(t) }).app.callback(),
     );
     await agent.get('/grow?bytes=2000').expect(200);
@@ -165,7 +166,7 @@ describe('trace mode', () => {
 
 describe('inspector GET /__session', () => {
   it('store mode: cookie, signature, session and the stored record with its TTL', async () => {
-    const agent = request.agent(createApp({ trace: false }).app.callback());
+    const agent = browserAgent(createApp({ trace: false }).app.callback());
     await agent.get('/');
     await agent.get('/');
     const { body } = await agent.get('/__session').expect(200);
@@ -186,7 +187,7 @@ describe('inspector GET /__session', () => {
   });
 
   it('cookie mode: shows the decoded cookie — anyone holding it can read it', async () => {
-    const agent = request.agent(createApp({ cookieMode: true, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ cookieMode: true, trace: false }).app.callback());
     await agent.get('/');
     const { body } = await agent.get('/__session').expect(200);
     expect(body.cookie.signature).toBe('valid');

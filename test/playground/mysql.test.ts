@@ -10,16 +10,19 @@ import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../playground/mysql.js';
+import { setCookieLines, setCookieValue } from '../../playground/shared/cookies.js';
 import { MysqlStore } from '../../src/stores/index.js';
 import { uniqueName } from '../stores/support.js';
+import { browserAgent } from '../support/browser.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';
 
 function cookies(res: request.Response): string[] {
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return setCookieLines(res.headers['set-cookie']);
 }
 
+/** The id in the first `Set-Cookie` line, which must be `USER_SID`. */
 function sessionId(res: request.Response): string {
-  return /^USER_SID=([^;]+)/.exec(cookies(res)[0]!)![1]!;
+  return setCookieValue(cookies(res)[0], 'USER_SID')!;
 }
 
 describe.runIf(hasMysql)('mysql playground', () => {
@@ -44,7 +47,7 @@ describe.runIf(hasMysql)('mysql playground', () => {
   }
 
   it('counts 1, 2, 3, 4 views with a signed USER_SID cookie and one row per session', async () => {
-    const agent = request.agent(createApp({ store, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ store, trace: false }).app.callback());
     const bodies: string[] = [];
     let last: request.Response | undefined;
     for (let i = 0; i < 4; i++) {
@@ -67,7 +70,7 @@ describe.runIf(hasMysql)('mysql playground', () => {
   });
 
   it('logout deletes the row', async () => {
-    const agent = request.agent(createApp({ store, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ store, trace: false }).app.callback());
     const id = sessionId(await agent.get('/'));
     expect(await row(id)).toBeDefined();
     await agent.get('/logout').expect(200);
@@ -75,7 +78,7 @@ describe.runIf(hasMysql)('mysql playground', () => {
   });
 
   it('skips the favicon, and the inspector shows the row as stored', async () => {
-    const agent = request.agent(createApp({ store, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ store, trace: false }).app.callback());
     const id = sessionId(await agent.get('/'));
     await agent.get('/favicon.ico').expect(404);
     const { body } = await agent.get('/__session').expect(200);
@@ -88,7 +91,7 @@ describe.runIf(hasMysql)('mysql playground', () => {
   });
 
   it("maxAge: 'session' works: cookie without Expires, row kept for a day", async () => {
-    const agent = request.agent(
+    const agent = browserAgent(
       createApp({ store, maxAge: 'session', trace: false }).app.callback(),
     );
     const first = await agent.get('/').expect(200, '1 views');
@@ -125,7 +128,7 @@ describe.runIf(hasMysql)('mysql playground with the default table', () => {
   it('puts the row in _mysql_session_store and removes it on logout', async () => {
     const store = new MysqlStore({ uri: MYSQL_URL, cleanupInterval: 0 });
     try {
-      const agent = request.agent(createApp({ store, trace: false }).app.callback());
+      const agent = browserAgent(createApp({ store, trace: false }).app.callback());
       const id = sessionId(await agent.get('/').expect(200, '1 views'));
       const select = () =>
         store.pool.query<RowDataPacket[]>('SELECT data FROM `_mysql_session_store` WHERE id = ?', [

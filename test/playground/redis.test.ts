@@ -10,12 +10,14 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../playground/redis.js';
+import { setCookieLines, setCookieValue } from '../../playground/shared/cookies.js';
 import { uniqueName } from '../stores/support.js';
+import { browserAgent } from '../support/browser.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 
+/** The id in the first `Set-Cookie` line, which must be `session`. */
 function sessionId(res: request.Response): string {
-  const header = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]!;
-  return /^session=([^;]+)/.exec(header)![1]!;
+  return setCookieValue(setCookieLines(res.headers['set-cookie'])[0], 'session')!;
 }
 
 describe.runIf(hasRedis)('redis playground', () => {
@@ -35,7 +37,7 @@ describe.runIf(hasRedis)('redis playground', () => {
 
   it('reproduces the article\'s output: 0, 0, 1, 2 views, with {"views":null} stored first', async () => {
     // The article's own id prefix, to check the key format it produces.
-    const agent = request.agent(createApp({ client, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ client, trace: false }).app.callback());
     const bodies: string[] = [];
     const stored: unknown[] = [];
     let id = '';
@@ -57,7 +59,7 @@ describe.runIf(hasRedis)('redis playground', () => {
   });
 
   it('the first cookie has no Expires (no maxAge yet), later ones expire in a day', async () => {
-    const agent = request.agent(createApp({ client, idPrefix, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ client, idPrefix, trace: false }).app.callback());
     const first = await agent.get('/');
     const second = await agent.get('/');
     const cookies = (r: request.Response) => ([] as string[]).concat(r.headers['set-cookie'] ?? []);
@@ -67,7 +69,7 @@ describe.runIf(hasRedis)('redis playground', () => {
   });
 
   it('/fixed is the corrected handler: 1, 2, 3 views', async () => {
-    const agent = request.agent(createApp({ client, idPrefix, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ client, idPrefix, trace: false }).app.callback());
     const bodies = [];
     for (let i = 0; i < 3; i++) bodies.push((await agent.get('/fixed').expect(200)).text);
     expect(bodies).toEqual(['1 views', '2 views', '3 views']);
@@ -75,7 +77,7 @@ describe.runIf(hasRedis)('redis playground', () => {
 
   it('the favicon request still reads Redis (store sessions load before any handler) but saves nothing', async () => {
     const lines: string[] = [];
-    const agent = request.agent(
+    const agent = browserAgent(
       createApp({ client, idPrefix, trace: true, log: (t) => lines.push(t) }).app.callback(),
     );
     await agent.get('/');
@@ -86,7 +88,7 @@ describe.runIf(hasRedis)('redis playground', () => {
   });
 
   it('logout deletes the key', async () => {
-    const agent = request.agent(createApp({ client, idPrefix, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ client, idPrefix, trace: false }).app.callback());
     const id = sessionId(await agent.get('/'));
     expect(await client.exists(id)).toBe(1);
     await agent.get('/logout').expect(200);
@@ -94,7 +96,7 @@ describe.runIf(hasRedis)('redis playground', () => {
   });
 
   it('the inspector shows the raw stored JSON and its remaining TTL', async () => {
-    const agent = request.agent(createApp({ client, idPrefix, trace: false }).app.callback());
+    const agent = browserAgent(createApp({ client, idPrefix, trace: false }).app.callback());
     const id = sessionId(await agent.get('/fixed'));
     const { body } = await agent.get('/__session').expect(200);
     expect(body.cookie).toEqual({ name: 'session', value: id, signature: 'valid' });
@@ -124,7 +126,7 @@ describe.runIf(hasRedis)('redis playground', () => {
   });
 
   it("maxAge: 'session' with our RedisStore: works, browser-session cookie, key kept a day", async () => {
-    const agent = request.agent(
+    const agent = browserAgent(
       createApp({
         client,
         idPrefix,

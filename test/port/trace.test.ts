@@ -6,6 +6,7 @@
 import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sentBack, setCookieValue } from '../../playground/shared/cookies.js';
 import session, { onTrace, type SessionStore, type TraceEvent } from '../../src/index.js';
 
 let unsubscribe: (() => void) | undefined;
@@ -64,13 +65,11 @@ describe('trace events', () => {
   it('a returning reader: decoded, valid, loaded, then skipped as unchanged', async () => {
     const app = counterApp();
     const first = await request(app).get('/');
-    const cookie = (first.headers['set-cookie'] as unknown as string[])
-      .map((c) => c.split(';')[0])
-      .join('; ');
+    const cookie = sentBack(first.headers['set-cookie']);
     const steps = record();
     await request(app).get('/read').set('Cookie', cookie);
     expect(steps.map((s) => s.step)).toEqual(['cookie', 'decode', 'valid', 'loaded', 'skip']);
-    const value = cookie.split('; ')[0]!.split('=')[1]!;
+    const value = setCookieValue(first.headers['set-cookie'], 'koa.sess')!;
     expect(steps[0]).toEqual({
       step: 'cookie',
       key: 'koa.sess',
@@ -135,9 +134,7 @@ describe('trace events', () => {
     // With the signature the stored record is found, and saved with maxAge + 10 s.
     const withSig = record();
     const first = await request(app).get('/');
-    const cookie = (first.headers['set-cookie'] as unknown as string[])
-      .map((c) => c.split(';')[0])
-      .join('; ');
+    const cookie = sentBack(first.headers['set-cookie']);
     withSig.length = 0;
     await request(app).get('/').set('Cookie', cookie);
     expect(withSig).toContainEqual({ step: 'store-get', key: 'fixed-id', found: true });
@@ -151,8 +148,7 @@ describe('trace events', () => {
 });
 
 describe('trace events name each verdict', () => {
-  const jarOf = (res: request.Response) =>
-    (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  const jarOf = (res: request.Response) => sentBack(res.headers['set-cookie']);
 
   it('a new session left empty is skipped as new-empty, not unchanged', async () => {
     const steps = record();

@@ -143,7 +143,7 @@ describe('recorded transcripts', () => {
   it('records the oversize cookie through a browser-like jar', async () => {
     const server = await serve(identityApp([NEW_KEY]));
     try {
-      const browser = new CookieJar(4096);
+      const browser = new CookieJar({ limit: 4096 });
       const lines: string[] = [];
       const login = await server.get('/login?user=alice');
       browser.take(login.setCookie);

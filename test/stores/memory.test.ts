@@ -4,10 +4,11 @@
  * Read with: chapters/08-memory-store.md
  */
 import Koa from 'koa';
-import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { CookieJar } from '../../playground/shared/cookies.js';
 import { createSession } from '../../src/index.js';
 import { DEFAULT_SESSION_TTL, MemoryStore, storeTtl } from '../../src/stores/index.js';
+import { browserAgent } from '../support/browser.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000) {
@@ -130,7 +131,7 @@ describe('MemoryStore pruning', () => {
 describe('MemoryStore behind the port', () => {
   it('counts, keys records by the cookie value, and deletes on logout', async () => {
     const store = new MemoryStore();
-    const agent = request.agent(counterApp(store, 60_000).callback());
+    const agent = browserAgent(counterApp(store, 60_000).callback());
     for (const expected of ['1', '2', '3']) {
       const res = await agent.get('/').expect(200);
       expect(res.text).toBe(expected);
@@ -146,7 +147,7 @@ describe('MemoryStore behind the port', () => {
 
   it("works with maxAge: 'session': a cookie without Expires, a record with the session TTL", async () => {
     const store = new MemoryStore({ sessionTtl: 30_000 });
-    const agent = request.agent(counterApp(store, 'session').callback());
+    const agent = browserAgent(counterApp(store, 'session').callback());
     const first = await agent.get('/').expect(200);
     expect(first.headers['set-cookie']![0]).not.toMatch(/expires=/i);
     expect((await agent.get('/')).text).toBe('2');
@@ -159,11 +160,11 @@ describe('MemoryStore behind the port', () => {
   it('a second process (a second store) does not know the session: the count restarts', async () => {
     const one = counterApp(new MemoryStore(), 60_000);
     const two = counterApp(new MemoryStore(), 60_000);
-    const first = await request(one.callback()).get('/');
-    const setCookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []);
-    const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
-    expect((await request(one.callback()).get('/').set('Cookie', cookie)).text).toBe('2');
-    const elsewhere = await request(two.callback()).get('/').set('Cookie', cookie);
+    // One browser, one jar: the same cookies go to either process.
+    const jar = new CookieJar();
+    await browserAgent(one, jar).get('/');
+    expect((await browserAgent(one, jar).get('/')).text).toBe('2');
+    const elsewhere = await browserAgent(two, jar).get('/');
     expect(elsewhere.text).toBe('1');
   });
 });

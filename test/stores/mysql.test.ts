@@ -12,8 +12,10 @@ import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeStore, storeErrors } from '../../playground/observe.js';
+import { setCookieValue } from '../../playground/shared/cookies.js';
 import { createSession } from '../../src/index.js';
 import { DEFAULT_TABLE, MysqlStore } from '../../src/stores/index.js';
+import { browserAgent } from '../support/browser.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';
 import { mysqlStatementCounter, TcpProxy, uniqueName, waitFor } from './support.js';
 
@@ -52,7 +54,7 @@ function counterApp(store: MysqlStore, maxAge?: number | 'session') {
 }
 
 function idFrom(res: request.Response): string {
-  return /koa\.sess=([^;]+)/.exec(res.headers['set-cookie']![0]!)![1]!;
+  return setCookieValue(res.headers['set-cookie'], 'koa.sess')!;
 }
 
 describe.runIf(hasMysql)('MysqlStore on a real MariaDB', () => {
@@ -173,7 +175,7 @@ describe.runIf(hasMysql)('MysqlStore on a real MariaDB', () => {
   });
 
   it('behind the port: counts, row id = cookie value, expires = now + maxAge + 10 s, gone on logout', async () => {
-    const agent = request.agent(counterApp(store, 60_000).callback());
+    const agent = browserAgent(counterApp(store, 60_000).callback());
     const first = await agent.get('/').expect(200);
     const id = idFrom(first);
     expect((await agent.get('/')).text).toBe('2');
@@ -193,7 +195,7 @@ describe.runIf(hasMysql)('MysqlStore on a real MariaDB', () => {
       sessionTtl: 120_000,
       cleanupInterval: 0,
     });
-    const agent = request.agent(counterApp(sessionStore, 'session').callback());
+    const agent = browserAgent(counterApp(sessionStore, 'session').callback());
     const first = await agent.get('/').expect(200);
     expect(first.headers['set-cookie']![0]).not.toMatch(/expires=/i);
     expect((await agent.get('/')).text).toBe('2');
@@ -222,7 +224,7 @@ describe.runIf(hasMysql)('MysqlStore on a real MariaDB', () => {
       expect(await counter.during(() => single.get('rt-missing'))).toBe(1);
       expect(await counter.during(() => single.destroy('rt'))).toBe(1);
       // A whole request through the port: one SELECT, one upsert.
-      const agent = request.agent(counterApp(single, 60_000).callback());
+      const agent = browserAgent(counterApp(single, 60_000).callback());
       await agent.get('/');
       expect(await counter.during(() => agent.get('/'))).toBe(2);
     } finally {
@@ -293,7 +295,7 @@ describe.runIf(hasMysql)('MysqlStore when the database goes away', () => {
   it('a killed connection (KILL): the session survives, requests succeed again', async () => {
     const store = new MysqlStore({ uri: MYSQL_URL, table, connectionLimit: 1, cleanupInterval: 0 });
     try {
-      const agent = request.agent(counterApp(store, 60_000).callback());
+      const agent = browserAgent(counterApp(store, 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
       expect((await agent.get('/')).text).toBe('2');
       const [[who]] = (await store.pool.query('SELECT CONNECTION_ID() AS id')) as [
@@ -332,7 +334,7 @@ describe.runIf(hasMysql)('MysqlStore when the database goes away', () => {
     const proxy = await TcpProxy.start(url.hostname, MYSQL_PORT);
     const store = new MysqlStore({ uri: uriVia(proxy.port), table, cleanupInterval: 0 });
     try {
-      const agent = request.agent(counterApp(store, 60_000).callback());
+      const agent = browserAgent(counterApp(store, 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
       await proxy.cut();
       const down = await agent.get('/');

@@ -11,8 +11,10 @@ import redisStore from 'koa-redis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeStore, storeErrors } from '../../playground/observe.js';
+import { setCookieValue } from '../../playground/shared/cookies.js';
 import { createSession, type SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
+import { browserAgent } from '../support/browser.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
 import { redisCommandWatcher, TcpProxy, uniqueName, waitFor } from './support.js';
 
@@ -98,9 +100,9 @@ describe.runIf(hasRedis)('RedisStore on a real Redis', () => {
 
   it('behind the port: the key is prefix + cookie id and PTTL is maxAge + 10 s', async () => {
     const store = new RedisStore({ client, prefix });
-    const agent = request.agent(counterApp(store, 60_000).callback());
+    const agent = browserAgent(counterApp(store, 60_000).callback());
     const res = await agent.get('/').expect(200);
-    const id = /koa\.sess=([^;]+)/.exec(res.headers['set-cookie']![0]!)![1]!;
+    const id = setCookieValue(res.headers['set-cookie'], 'koa.sess')!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const pttl = await admin.pttl(`${prefix}${id}`);
     expect(pttl).toBeGreaterThan(69_000);
@@ -114,11 +116,11 @@ describe.runIf(hasRedis)('RedisStore on a real Redis', () => {
 
   it("maxAge: 'session' works: cookie without Expires, key kept for sessionTtl", async () => {
     const store = new RedisStore({ client, prefix, sessionTtl: 3_600_000 });
-    const agent = request.agent(counterApp(store, 'session').callback());
+    const agent = browserAgent(counterApp(store, 'session').callback());
     const first = await agent.get('/').expect(200);
     expect(first.headers['set-cookie']![0]).not.toMatch(/expires=/i);
     expect((await agent.get('/').expect(200)).text).toBe('2');
-    const id = /koa\.sess=([^;]+)/.exec(first.headers['set-cookie']![0]!)![1]!;
+    const id = setCookieValue(first.headers['set-cookie'], 'koa.sess')!;
     expect(JSON.parse((await admin.get(`${prefix}${id}`))!)).toEqual({ views: 2, _session: true });
     const pttl = await admin.pttl(`${prefix}${id}`);
     expect(pttl).toBeGreaterThan(3_599_000);
@@ -149,7 +151,7 @@ describe.runIf(hasRedis)('RedisStore on a real Redis', () => {
       expect(destroy).toEqual([['del', `${prefix}rt`]]);
 
       // And a whole request through the port: one GET, one SET.
-      const agent = request.agent(counterApp(store, 60_000).callback());
+      const agent = browserAgent(counterApp(store, 60_000).callback());
       await agent.get('/');
       const commands = await watcher.during(() => agent.get('/'));
       expect(commands.map((c) => c[0])).toEqual(['get', 'set']);
@@ -176,9 +178,7 @@ describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
     const client = new Redis(REDIS_URL, FAIL_FAST);
     try {
       await waitFor(() => client.status === 'ready');
-      const agent = request.agent(
-        counterApp(new RedisStore({ client, prefix }), 60_000).callback(),
-      );
+      const agent = browserAgent(counterApp(new RedisStore({ client, prefix }), 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
       expect((await agent.get('/')).text).toBe('2');
       const id = Number(await client.client('ID'));
@@ -217,9 +217,7 @@ describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
     client.on('error', () => {});
     try {
       await waitFor(() => client.status === 'ready');
-      const agent = request.agent(
-        counterApp(new RedisStore({ client, prefix }), 60_000).callback(),
-      );
+      const agent = browserAgent(counterApp(new RedisStore({ client, prefix }), 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
       await proxy.cut();
       await waitFor(() => client.status !== 'ready');

@@ -8,7 +8,7 @@ import Keygrip from 'keygrip';
 import Koa from 'koa';
 import { cookies } from '../impl.js';
 import { describe, expect, it } from '../kit.js';
-import { hit } from '../support/harness.js';
+import { hit, parseSetCookie } from '../support/harness.js';
 
 const { sign } = await cookies();
 
@@ -26,8 +26,7 @@ async function koaSignature(name: string, value: string, keys: string[]): Promis
   });
   const res = await hit(app, '/', {});
   const lines = res.headers['set-cookie'] ?? [];
-  const line = lines.find((l) => l.startsWith(`${name}.sig=`))!;
-  return line.slice(`${name}.sig=`.length).split(';')[0]!;
+  return lines.map(parseSetCookie).find((c) => c.name === `${name}.sig`)!.value;
 }
 
 describe('sign', () => {

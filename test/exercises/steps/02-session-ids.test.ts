@@ -7,7 +7,7 @@
 import type Koa from 'koa';
 import { it } from '../kit.js';
 import { exchange, predict } from '../support/answers.js';
-import { RecordingStore } from '../support/harness.js';
+import { parseSetCookie, RecordingStore, sentBack } from '../support/harness.js';
 
 it('answers/session-ids.txt: genid, the store key and the cookie', async () => {
   let n = 0;
@@ -19,7 +19,7 @@ it('answers/session-ids.txt: genid, the store key and the cookie', async () => {
   const store = new RecordingStore();
   const first = await exchange(options, handler, { store });
   const firstCalls = store.calls.slice();
-  const cookie = first.lines.map((line) => line.split(';')[0]).join('; ');
+  const cookie = sentBack(first.lines);
   const second = await exchange(
     options,
     (ctx) => {
@@ -29,7 +29,7 @@ it('answers/session-ids.txt: genid, the store key and the cookie', async () => {
   );
   predict('session-ids', {
     'first visit store key': firstCalls.find((c) => c.method === 'set')?.key ?? 'none',
-    'first visit koa.sess value': first.lines[0]!.split(';')[0]!.split('=')[1]!,
+    'first visit koa.sess value': parseSetCookie(first.lines[0]!).value,
     'second visit store calls': second.storeCalls,
     'second visit set-cookie': second.setCookie,
   });

@@ -8,7 +8,7 @@
 import type Koa from 'koa';
 import { it } from '../kit.js';
 import { exchange, predict } from '../support/answers.js';
-import { RecordingStore, readCookieValue } from '../support/harness.js';
+import { parseSetCookie, RecordingStore, readCookieValue } from '../support/harness.js';
 
 const countVisit: Koa.Middleware = (ctx) => {
   ctx.session!.views = 1;
@@ -19,7 +19,7 @@ it('answers/two-places.txt: a first visit, cookie session and store session', as
   const cookie = await exchange({}, countVisit);
   const store = new RecordingStore();
   const stored = await exchange({}, countVisit, { store });
-  const value = stored.lines[0]!.split(';')[0]!.split('=')[1]!;
+  const value = parseSetCookie(stored.lines[0]!).value;
   const holds = store.records.has(value)
     ? 'id'
     : (() => {

@@ -5,12 +5,15 @@
  */
 import { it } from '../kit.js';
 import { exchange, predict } from '../support/answers.js';
-import { RecordingStore, signedCookie } from '../support/harness.js';
+import { parseSetCookie, RecordingStore, signedCookie } from '../support/harness.js';
 
 /** The value of the last Set-Cookie line for `name`. */
 function lastValue(lines: string[], name: string): string {
-  const line = lines.filter((l) => l.startsWith(`${name}=`)).at(-1);
-  return line ? line.split(';')[0]!.slice(name.length + 1) : 'none';
+  const cookie = lines
+    .map(parseSetCookie)
+    .filter((c) => c.name === name)
+    .at(-1);
+  return cookie ? cookie.value : 'none';
 }
 
 it('answers/regenerate.txt: regenerate() at login, store mode', async () => {

@@ -14,7 +14,7 @@ import Koa from 'koa';
 import { createSession, type SessionOptions } from '../../../src/index.js';
 import { workspace } from '../impl.js';
 import { AssertionError } from '../kit.js';
-import { hit, KEYS, type RecordingStore } from './harness.js';
+import { hit, KEYS, parseSetCookie, type RecordingStore } from './harness.js';
 
 const REFERENCE = path.resolve(import.meta.dirname, '../answers');
 
@@ -157,7 +157,7 @@ export async function exchange(
   const list = (items: string[]) => (items.length ? items.join(', ') : 'none');
   return {
     status: String(res.status),
-    setCookie: list(lines.map((line) => line.split('=')[0]!)),
+    setCookie: list(lines.map((line) => parseSetCookie(line).name)),
     storeCalls: list((store?.calls.slice(before) ?? []).map((call) => call.method)),
     events: list(events),
     lines,

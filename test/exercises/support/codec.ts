@@ -6,7 +6,7 @@
  */
 import Koa from 'koa';
 import upstreamSession from 'koa-session';
-import { hit } from './harness.js';
+import { hit, parseSetCookie } from './harness.js';
 
 /** Sessions with the shapes a codec gets wrong: empty, nested, quoted, non-ASCII. */
 export const SAMPLES: Record<string, unknown>[] = [
@@ -29,5 +29,5 @@ export async function upstreamCookie(data: Record<string, unknown>): Promise<str
   });
   const res = await hit(app, '/', {});
   const line = res.headers['set-cookie']![0]!;
-  return line.slice('koa.sess='.length).split(';')[0]!;
+  return parseSetCookie(line).value;
 }

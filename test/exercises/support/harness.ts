@@ -12,9 +12,12 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { parseSetCookie } from '../../../playground/shared/cookies.js';
 import type { ContextSession, ResolvedOptions, SessionOptions } from '../../../src/index.js';
 import { decodeCookieValue, encodeCookieValue, signedCookieHeader } from '../../support/cookies.js';
 import { port } from '../impl.js';
+
+export { cookiePair, parseSetCookie, sentBack } from '../../../playground/shared/cookies.js';
 
 /** The signing key of every test app. */
 export const KEYS = ['exercise key: only the server knows it'];
@@ -147,8 +150,7 @@ export function setCookieFor(reply: Reply, name: string): string | undefined {
 
 /** The value a response set for cookie `name` (`''` for a deletion), if any. */
 export function cookieFrom(reply: Reply, name: string): string | undefined {
-  const line = setCookieFor(reply, name);
-  return line === undefined ? undefined : line.slice(name.length + 1).split(';')[0];
+  return reply.setCookie.map(parseSetCookie).find((c) => c.name === name)?.value;
 }
 
 /** The `Cookie` header a browser would send back after `reply`, for `name` and its `.sig`. */
@@ -162,8 +164,9 @@ export function cookiesAfter(reply: Reply, name = 'koa.sess'): string {
 
 /** `Expires` of the `Set-Cookie` line for `name`, as ms since the epoch. */
 export function expiresOf(reply: Reply, name: string): number | undefined {
-  const match = /;\s*expires=([^;]+)/i.exec(setCookieFor(reply, name) ?? '');
-  return match ? Date.parse(match[1]!) : undefined;
+  const line = setCookieFor(reply, name);
+  const expires = line === undefined ? undefined : parseSetCookie(line).attributes.expires;
+  return typeof expires === 'string' ? Date.parse(expires) : undefined;
 }
 
 /** One call the {@link RecordingStore} received. */

@@ -17,10 +17,10 @@ const server = await serve(storeApp(new MemoryStore()));
 for (const route of ['/login-naive', '/login']) {
   const attacker = new CookieJar();
   attacker.take((await server.get('/visit')).setCookie);
-  const planted = attacker.cookies.get('koa.sess');
+  const planted = attacker.get('koa.sess');
 
   const victim = new CookieJar();
-  for (const [name, value] of attacker.cookies) victim.cookies.set(name, value);
+  for (const [name, value] of attacker) victim.set(name, value);
   victim.take((await server.get(`${route}?user=victim`, victim.header())).setCookie);
 
   const stolen = JSON.parse((await server.get('/whoami', attacker.header())).body) as {
@@ -28,7 +28,7 @@ for (const route of ['/login-naive', '/login']) {
   };
   console.log(`login route ${route}`);
   console.log(`  planted id ${planted}`);
-  console.log(`  victim's id after login ${victim.cookies.get('koa.sess')}`);
+  console.log(`  victim's id after login ${victim.get('koa.sess')}`);
   console.log(`  the attacker, replaying the planted id, is: ${stolen.user ?? '(nobody)'}\n`);
 }
 await server.close();

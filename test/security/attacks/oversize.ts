@@ -10,7 +10,7 @@ import { identityApp } from '../apps.js';
 import { CookieJar, NEW_KEY, parseSetCookie, serve } from '../support.js';
 
 const server = await serve(identityApp([NEW_KEY]));
-const browser = new CookieJar(4096);
+const browser = new CookieJar({ limit: 4096 });
 browser.take((await server.get('/login?user=alice')).setCookie);
 console.log('logged in:', (await server.get('/whoami', browser.header())).body);
 

@@ -4,6 +4,7 @@
  * parsing and signing themselves live in test/support/cookies.ts.
  */
 import type { Response } from 'supertest';
+import { sentBack } from '../../../playground/shared/cookies.js';
 import {
   setCookieLines as linesOf,
   parseSetCookie,
@@ -40,9 +41,7 @@ export function cookieNamed(res: Response, name: string): ParsedCookie {
  * attributes dropped.
  */
 export function cookieHeader(res: Response): string {
-  return parseSetCookies(res)
-    .map((c) => `${c.name}=${c.value}`)
-    .join('; ');
+  return sentBack(res.headers['set-cookie']);
 }
 
 /** The `.sig` value for `name=value` under the app's first key (or `key`). */
