@@ -5,6 +5,8 @@
  *
  * Read with: chapters/18-choosing.md
  */
+import express from 'express';
+import expressSession from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordings } from '../support/recordings.js';
 import { DESIGNS, type Design, PRIVATE } from './designs.js';
@@ -188,5 +190,29 @@ describe('seven session designs, one set of questions', () => {
       expect(row(name).rotationKillsOld, name).toBe(true);
     }
     expect(row('koa-session, cookie').rotationKillsOld).toBe(false);
+  });
+});
+
+describe('listing sessions: what each store contract offers', () => {
+  it("express-session's store contract has all(): every session of every user, for you to filter", async () => {
+    const store = new expressSession.MemoryStore();
+    const app = express();
+    app.use(expressSession({ secret: 'list', store, resave: false, saveUninitialized: false }));
+    app.use((req, res) => {
+      (req.session as unknown as Record<string, unknown>).user = req.query.user;
+      res.end('ok');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as { port: number };
+    for (const user of ['alice', 'alice', 'bob'])
+      await fetch(`http://127.0.0.1:${port}/?user=${user}`);
+    server.close();
+    const all = await new Promise<Record<string, { user?: string }>>((resolve, reject) =>
+      store.all((error, sessions) => (error ? reject(error) : resolve(sessions as never))),
+    );
+    const alices = Object.values(all).filter((s) => s.user === 'alice');
+    expect(Object.keys(all)).toHaveLength(3);
+    expect(alices).toHaveLength(2);
   });
 });
