@@ -18,13 +18,18 @@ import { MemoryStore } from '../../src/stores/index.js';
 import { session as sessionUnderTest } from '../support/impl.js';
 import {
   appErrors,
+  BOOK_KEYS,
   Browser,
   COOKIE_LIMIT,
   cookieNamed,
+  decodeCookie,
+  type Exchange,
   freezeClock,
   nextTurn,
+  RestartingBrowser,
   record,
   shown,
+  sign,
 } from './support.js';
 
 afterEach(() => {
@@ -232,15 +237,99 @@ describe('pitfall: replaced keys log everybody out', () => {
     expect((await resigned.get()).body).toBe('4 views');
   });
 
+  const DAY = 86_400_000;
+
+  /**
+   * A site with one-day sessions: `/login` writes the user, `/cart` changes
+   * the session too, `/` only reads it (most pages of most sites). It starts under the old key; `deploy()`
+   * puts the new key first and keeps the old one, as the fix says.
+   */
+  async function loggedInBeforeDeploy(options: SessionOptions = {}) {
+    const koa = app({ maxAge: DAY, ...options }, { keys: ['old secret'] }, (ctx) => {
+      const session = ctx.session!;
+      if (ctx.path === '/login') session.user = 'ada';
+      if (ctx.path === '/cart') session.items = ((session.items as number) ?? 0) + 1;
+      ctx.body = `user=${session.user ?? 'none'}`;
+    });
+    const browser = new RestartingBrowser(koa);
+    await browser.get('/login');
+    koa.keys = ['new secret', 'old secret'];
+    return browser;
+  }
+
+  it('a page that only reads, after the deploy: the .sig comes back re-signed as path=/; httponly and nothing else', async () => {
+    freezeClock();
+    const browser = await loggedInBeforeDeploy();
+    const value = browser.jar.get('koa.sess')!;
+    const read = await browser.get('/');
+    expect(read.body).toBe('user=ada');
+    // Byte for byte: no expires, no domain, no samesite, no secure.
+    expect(read.setCookie).toEqual([
+      `koa.sess.sig=${sign('koa.sess', value, 'new secret')}; path=/; httponly`,
+    ]);
+    expect(browser.lifetime('koa.sess')).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+    expect(browser.lifetime('koa.sess.sig')).toBe('browser-session');
+  });
+
+  it('and the next request after a browser restart is logged out: the .sig is gone', async () => {
+    freezeClock();
+    const browser = await loggedInBeforeDeploy();
+    await browser.get('/');
+    browser.restart();
+    expect(browser.jar.has('koa.sess')).toBe(true);
+    expect(browser.jar.has('koa.sess.sig')).toBe(false);
+    expect((await browser.get('/')).body).toBe('user=none');
+  });
+
+  it('a request that saves the session sends its .sig with every attribute again', async () => {
+    freezeClock();
+    const browser = await loggedInBeforeDeploy();
+    await browser.get('/cart');
+    expect(browser.lifetime('koa.sess.sig')).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+    browser.restart();
+    expect((await browser.get('/')).body).toBe('user=ada');
+  });
+
+  it('rolling: true while both keys are live: the read-only request re-sends both cookies with their Expires, and a restart keeps the user', async () => {
+    freezeClock();
+    const browser = await loggedInBeforeDeploy({ rolling: true });
+    const read = await browser.get('/');
+    const value = browser.jar.get('koa.sess')!;
+    const expires = 'expires=Thu, 02 Jan 2025 00:00:00 GMT';
+    expect(read.setCookie).toEqual([
+      `koa.sess=${value}; path=/; ${expires}; httponly`,
+      `koa.sess.sig=${sign('koa.sess', value, 'new secret')}; path=/; ${expires}; httponly`,
+    ]);
+    browser.restart();
+    expect((await browser.get('/')).body).toBe('user=ada');
+  });
+
   it('records the transcript', async () => {
     freezeClock();
     const lost = await returningUser(['new secret']);
     const kept = await returningUser(['new secret', 'old secret']);
+    const reader = await loggedInBeforeDeploy();
+    const read = await reader.get('/');
+    const sigAfterRead = reader.lifetime('koa.sess.sig');
+    reader.restart();
+    const restarted = await reader.get('/');
+    const rolling = await loggedInBeforeDeploy({ rolling: true });
+    const rolled = await rolling.get('/');
+    const sigRolled = rolling.lifetime('koa.sess.sig');
+    rolling.restart();
     record('rotated-keys', [
       shown("after the deploy: app.keys = ['new secret']", '/', lost.visit, { decode: 'koa.sess' }),
       shown("after the deploy: app.keys = ['new secret', 'old secret']", '/', kept.visit, {
         decode: 'koa.sess',
       }),
+      shown("logged in under 'old secret'; after the deploy, a page that only reads", '/', read, {
+        note: `the browser keeps koa.sess.sig until: ${sigAfterRead}`,
+      }),
+      shown('the browser is closed and reopened; next request', '/', restarted),
+      shown('the same, with rolling: true: a page that only reads', '/', rolled, {
+        note: `the browser keeps koa.sess.sig until: ${sigRolled}`,
+      }),
+      shown('the browser is closed and reopened; next request', '/', await rolling.get('/')),
     ]);
   });
 });
@@ -277,6 +366,43 @@ describe('pitfall: a router before the session middleware', () => {
     expect((await browser.get('/count')).body).toBe('2 views');
   });
 
+  /**
+   * With a store: `/login` sits after the session middleware and works;
+   * `/me`, a route mounted before it, answers without calling next().
+   */
+  function storeApp(meFirst: boolean): Koa {
+    const koa = new Koa();
+    koa.keys = [...BOOK_KEYS];
+    koa.silent = true;
+    const me: Middleware = (ctx, next) => {
+      if (ctx.path !== '/me') return next();
+      ctx.body = `user=${ctx.session!.user ?? 'none'}`;
+    };
+    const login: Middleware = (ctx) => {
+      ctx.session!.user = 'ada';
+      ctx.body = 'logged in';
+    };
+    const session = sessionUnderTest({ store: new MemoryStore() }, koa);
+    if (meFirst) koa.use(me).use(session).use(login);
+    else koa.use(session).use(me).use(login);
+    return koa;
+  }
+
+  it('with a store, a route before session() reads an empty session: the logged-in user looks logged out', async () => {
+    const browser = new Browser(storeApp(true));
+    await browser.get('/login');
+    const me = await browser.get('/me');
+    expect(me.sent).toMatch(/^koa\.sess=[\w-]{36}; koa\.sess\.sig=/);
+    expect(me.body).toBe('user=none');
+    expect(me.setCookie).toEqual([]);
+  });
+
+  it('with a store and session() first, the same route finds the user', async () => {
+    const browser = new Browser(storeApp(false));
+    await browser.get('/login');
+    expect((await browser.get('/me')).body).toBe('user=ada');
+  });
+
   it('records the transcript', async () => {
     freezeClock();
     const wrong = new Browser(ordered(true));
@@ -286,6 +412,22 @@ describe('pitfall: a router before the session middleware', () => {
       shown('second visit', '/count', await wrong.get('/count')),
       shown('app.use(session(app)); app.use(router.routes())', '/count', await right.get('/count')),
       shown('second visit', '/count', await right.get('/count'), { decode: 'koa.sess' }),
+    ]);
+    const storeWrong = new Browser(storeApp(true));
+    await storeWrong.get('/login');
+    const storeRight = new Browser(storeApp(false));
+    await storeRight.get('/login');
+    record('middleware-order-store', [
+      shown(
+        'store; app.use(me); app.use(session(…)); after /login',
+        '/me',
+        await storeWrong.get('/me'),
+      ),
+      shown(
+        'store; app.use(session(…)); app.use(me); after /login',
+        '/me',
+        await storeRight.get('/me'),
+      ),
     ]);
   });
 });
@@ -486,15 +628,45 @@ describe('pitfall: a second session middleware', () => {
     return koa;
   }
 
-  /** One middleware; the admin area keeps its data under its own name and its own lifetime. */
-  function oneMiddleware(): Koa {
-    return app({ key: 'site.sess' }, { keys: ['k'] }, (ctx, next) => {
+  const DAY = 86_400_000;
+  const FIFTEEN_MINUTES = 15 * 60_000;
+
+  /**
+   * What the old advice said: one middleware, and /admin sets
+   * `ctx.session.maxAge` to give the admin area a 15-minute lifetime.
+   */
+  function adminMaxAge(): Koa {
+    return app({ key: 'site.sess', maxAge: DAY }, { keys: ['k'] }, (ctx, next) => {
       if (ctx.path !== '/admin') return countViews(ctx, next);
-      ctx.session!.admin = { since: Date.now() };
-      ctx.session!.maxAge = 15 * 60_000;
+      ctx.session!.admin = true;
+      ctx.session!.maxAge = FIFTEEN_MINUTES;
       ctx.body = 'admin';
     });
   }
+
+  /**
+   * The fix: one middleware, the cookie keeps the site's lifetime, and the
+   * admin area keeps its own deadline as data (`adminUntil`), checked on
+   * every admin request.
+   */
+  function adminDeadline(): Koa {
+    return app({ key: 'site.sess', maxAge: DAY }, { keys: ['k'] }, (ctx, next) => {
+      if (ctx.path !== '/admin') return countViews(ctx, next);
+      const session = ctx.session!;
+      const until = session.adminUntil as number | undefined;
+      if (until !== undefined && until <= Date.now()) {
+        delete session.adminUntil;
+        ctx.body = 'admin: sign in again';
+        return;
+      }
+      session.adminUntil = until ?? Date.now() + FIFTEEN_MINUTES;
+      ctx.body = 'admin';
+    });
+  }
+
+  /** The `Expires` the browser was just given for the site's cookie, in minutes from now. */
+  const minutesLeft = (x: Exchange) =>
+    (Date.parse(String(cookieNamed(x, 'site.sess')?.attributes.expires)) - Date.now()) / 60_000;
 
   it('the second one is silently ignored: one cookie, the first one’s name and lifetime', async () => {
     const res = await new Browser(twoMiddlewares()).get();
@@ -502,27 +674,52 @@ describe('pitfall: a second session middleware', () => {
     expect(res.setCookie.join('\n')).not.toContain('admin.sess');
   });
 
-  it('one middleware: the admin area gets its own data and its own 15-minute lifetime', async () => {
+  it('ctx.session.maxAge on /admin is saved with the data: the next ordinary page gets 15 minutes too', async () => {
+    freezeClock();
+    const browser = new Browser(adminMaxAge());
+    expect(minutesLeft(await browser.get('/'))).toBe(1440);
+    expect(minutesLeft(await browser.get('/admin'))).toBe(15);
+    const next = await browser.get('/');
+    expect(next.body).toBe('2 views');
+    expect(minutesLeft(next)).toBe(15);
+    expect(decodeCookie(cookieNamed(next, 'site.sess')!.value)._maxAge).toBe(FIFTEEN_MINUTES);
+  });
+
+  it('one middleware, the admin deadline kept as data: ordinary pages keep a day, the admin area asks again after 15 minutes', async () => {
     const clock = freezeClock();
-    const browser = new Browser(oneMiddleware());
-    const admin = await browser.get('/admin');
-    expect(cookieNamed(admin, 'site.sess')?.attributes.expires).toBe(
-      new Date(clock.now() + 15 * 60_000).toUTCString(),
-    );
+    const browser = new Browser(adminDeadline());
+    await browser.get('/');
+    expect((await browser.get('/admin')).body).toBe('admin');
+    const next = await browser.get('/');
+    expect(next.body).toBe('2 views');
+    expect(minutesLeft(next)).toBe(1440);
+    clock.advance(FIFTEEN_MINUTES);
+    expect((await browser.get('/admin')).body).toBe('admin: sign in again');
+    expect((await browser.get('/')).body).toBe('3 views');
   });
 
   it('records the transcript', async () => {
     freezeClock();
+    const told = new Browser(adminMaxAge());
+    await told.get('/');
+    const admin = await told.get('/admin');
+    const fixed = new Browser(adminDeadline());
+    await fixed.get('/');
+    await fixed.get('/admin');
     record('second-middleware', [
       shown(
         "session({ key: 'site.sess' }) then session({ key: 'admin.sess', maxAge: 15 min })",
         '/',
         await new Browser(twoMiddlewares()).get(),
       ),
+      shown('one session of a day; /admin sets ctx.session.maxAge = 15 min', '/admin', admin, {
+        decode: 'site.sess',
+      }),
+      shown('the next ordinary page', '/', await told.get('/'), { decode: 'site.sess' }),
       shown(
-        'one session; /admin sets ctx.session.admin and ctx.session.maxAge = 15 min',
-        '/admin',
-        await new Browser(oneMiddleware()).get('/admin'),
+        'one session of a day; /admin keeps ctx.session.adminUntil instead — the next ordinary page',
+        '/',
+        await fixed.get('/'),
         { decode: 'site.sess' },
       ),
     ]);
@@ -687,6 +884,38 @@ describe('pitfall: no maxAge, and the first cookie dies with the browser', () =>
     );
   });
 
+  /** Log in once, then only read: what most pages of a site do. */
+  const loginThenRead = (options: SessionOptions) =>
+    app(options, { keys: ['k'] }, (ctx) => {
+      const session = ctx.session!;
+      if (ctx.path === '/login') session.user = 'ada';
+      ctx.body = `user=${session.user ?? 'none'}`;
+    });
+
+  it('login, then pages that only read: no later response sets a cookie, so the browser never gets an Expires', async () => {
+    freezeClock();
+    const browser = new RestartingBrowser(loginThenRead({}));
+    await browser.get('/login');
+    for (let i = 0; i < 3; i++) {
+      const page = await browser.get('/');
+      expect(page.body).toBe('user=ada');
+      expect(page.setCookie).toEqual([]);
+    }
+    expect(browser.lifetime('koa.sess')).toBe('browser-session');
+    browser.restart();
+    expect((await browser.get('/')).body).toBe('user=none');
+  });
+
+  it('the same site with maxAge: the login cookie carries Expires and survives a browser restart', async () => {
+    freezeClock();
+    const browser = new RestartingBrowser(loginThenRead({ maxAge: 86_400_000 }));
+    await browser.get('/login');
+    await browser.get('/');
+    expect(browser.lifetime('koa.sess')).toBe('Thu, 02 Jan 2025 00:00:00 GMT');
+    browser.restart();
+    expect((await browser.get('/')).body).toBe('user=ada');
+  });
+
   it('with maxAge set, the very first cookie carries Expires', async () => {
     freezeClock();
     const first = await new Browser(app({ maxAge: 86_400_000 }, { keys: ['k'] }, countViews)).get();
@@ -706,6 +935,18 @@ describe('pitfall: no maxAge, and the first cookie dies with the browser', () =>
         '/',
         await new Browser(app({ maxAge: 86_400_000 }, { keys: ['k'] }, countViews)).get(),
       ),
+    ]);
+    const reader = new RestartingBrowser(loginThenRead({}));
+    const login = await reader.get('/login');
+    const page = await reader.get('/');
+    const kept = reader.lifetime('koa.sess');
+    reader.restart();
+    record('no-max-age-read-only', [
+      shown('session({}, app): log in', '/login', login),
+      shown('a page that only reads', '/', page, {
+        note: `the browser keeps koa.sess until: ${kept}`,
+      }),
+      shown('the browser is closed and reopened; next request', '/', await reader.get('/')),
     ]);
   });
 });

@@ -9,8 +9,9 @@
  */
 import type Koa from 'koa';
 import type { Exchange } from '../book/support.js';
-import { checkRecording, IdRedactor, transcript } from '../book/support.js';
+import { Browser, checkRecording, IdRedactor, transcript } from '../book/support.js';
 
+export type { Exchange } from '../book/support.js';
 export {
   BOOK_KEYS,
   Browser,
@@ -21,6 +22,17 @@ export {
   IdRedactor,
   transcript,
 } from '../book/support.js';
+
+/**
+ * The session middleware under test: the port, or koa-session 7.0.2 itself
+ * when `KOA_SESSION_IMPL=upstream` (`npm run test:pitfalls:upstream`).
+ */
+export {
+  portOnly,
+  session as createSession,
+  usingUpstream,
+} from '../support/impl.js';
+export { sign } from '../support/index.js';
 
 /** Collect the messages of the errors an app reports (Koa emits them even when silent). */
 export function appErrors(app: Koa): string[] {
@@ -58,3 +70,27 @@ export function nextTurn(): Promise<void> {
 
 /** Chrome's and Firefox's limit on a cookie's name plus value, in bytes (RFC 6265 asks for at least this). */
 export { BROWSER_COOKIE_LIMIT as COOKIE_LIMIT } from '../support/cookies.js';
+
+/**
+ * The book's browser (whose jar already drops a cookie once its `Expires`
+ * has passed), plus what closing and reopening the browser does:
+ * {@link restart} forgets every cookie that came without `Expires` or
+ * `Max-Age`.
+ */
+export class RestartingBrowser extends Browser {
+  /** How long the browser keeps `name`: `'browser-session'`, an HTTP date, or `'absent'`. */
+  lifetime(name: string): string {
+    const cookie = this.jar.cookie(name);
+    if (!cookie) return 'absent';
+    return cookie.expires === undefined
+      ? 'browser-session'
+      : new Date(cookie.expires).toUTCString();
+  }
+
+  /** Close the browser and open it again: browser-session cookies are gone. */
+  restart(): void {
+    for (const cookie of this.jar.cookies()) {
+      if (cookie.expires === undefined) this.jar.delete(cookie.name);
+    }
+  }
+}
