@@ -200,6 +200,7 @@ export default defineConfig({
     logo: { src: FAVICON, alt: '' },
     nav: [
       { text: 'Book', link: '/' },
+      { text: 'Troubleshooting', link: '/pitfalls#find-your-symptom' },
       { text: 'API', link: '/api/' },
       { text: 'Source', link: '/source/' },
     ],

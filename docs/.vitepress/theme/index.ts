@@ -4,8 +4,9 @@
  * annotated-source pages, and the folds of the port's trace calls.
  */
 import TwoslashFloatingVue from '@shikijs/vitepress-twoslash/client';
-import type { Theme } from 'vitepress';
+import { type Theme, useData, withBase } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
+import { defineComponent, h } from 'vue';
 import '@shikijs/vitepress-twoslash/style.css';
 import './style.css';
 import Mermaid from './Mermaid.js';
@@ -66,8 +67,32 @@ function togglePortFolds() {
   });
 }
 
+/**
+ * A reader who arrives with an error message should be one click from the
+ * troubleshooting table, on a phone too (where the nav bar folds away): a
+ * line above every page's text, except on the pitfalls page itself.
+ */
+const TroubleshootingLink = defineComponent({
+  name: 'TroubleshootingLink',
+  setup() {
+    const { page } = useData();
+    return () =>
+      ['pitfalls.md', 'chapters/pitfalls.md'].includes(page.value.relativePath)
+        ? null
+        : h('p', { class: 'troubleshooting-link' }, [
+            'Something broken? ',
+            h(
+              'a',
+              { href: withBase('/pitfalls.html#find-your-symptom') },
+              'Find your error or symptom →',
+            ),
+          ]);
+  },
+});
+
 const theme: Theme = {
   extends: DefaultTheme,
+  Layout: () => h(DefaultTheme.Layout, null, { 'doc-before': () => h(TroubleshootingLink) }),
   enhanceApp({ app }) {
     app.use(TwoslashFloatingVue);
     app.component('Mermaid', Mermaid);
