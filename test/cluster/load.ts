@@ -19,10 +19,12 @@ import { HOST, type LocalCluster, parseInfo } from '../support/cluster.js';
 
 /**
  * The client settings the book recommends for sessions on a cluster.
- * ioredis retries a command whose node vanished every
- * `retryDelayOnFailover` ms, at most `maxRedirections` times, then fails
- * it: ~1.6 s of patience with these values, after which the request gets
- * its 500 instead of hanging until the failover is over.
+ * ioredis retries a command whose node vanished after a
+ * `retryDelayOnFailover` ms timer and a fresh read of the slot map, and
+ * fails it on the `maxRedirections`th error: sixteen tries, roughly 1.6 s
+ * or more (chapters/13-scaling-out.md explains why it is not fixed), after
+ * which the request gets its 500 instead of hanging until the failover is
+ * over.
  */
 export const CLUSTER_CLIENT_OPTIONS: ClusterOptions = {
   maxRedirections: 16,

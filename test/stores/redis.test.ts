@@ -161,6 +161,39 @@ describe.runIf(hasRedis)('RedisStore on a real Redis', () => {
   });
 });
 
+describe.runIf(hasRedis)('RedisStore with the opt-in wait, on a Redis without replicas', () => {
+  let client: Redis;
+  const prefix = `${uniqueName('test_stores_redis_wait')}:`;
+
+  beforeAll(async () => {
+    client = new Redis(REDIS_URL);
+    await client.ping();
+  });
+
+  afterAll(async () => {
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  });
+
+  it('a save no replica acknowledged still succeeds: WAIT times out with 0 and the store does not look', async () => {
+    // The shared Redis has no replicas, so WAIT 1 can only time out.
+    const info = await client.info('replication');
+    expect(info).toMatch(/connected_slaves:0/);
+    expect(await client.wait(1, 50)).toBe(0);
+
+    const store = new RedisStore({ client, prefix, wait: { replicas: 1, timeout: 100 } });
+    const started = performance.now();
+    await expect(store.set('unreplicated', { views: 1 }, 60_000)).resolves.toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(await store.get('unreplicated')).toEqual({ views: 1 });
+
+    // Through the port: the request that saved answers 200 all the same.
+    const res = await request(counterApp(store, 60_000).callback()).get('/');
+    expect(res.status).toBe(200);
+  });
+});
+
 describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
   const prefix = `${uniqueName('test_stores_redis_fault')}:`;
   let admin: Redis;
