@@ -34,6 +34,22 @@ describePortOnly('the memory store (chapter 8; port only: its stores)', () => {
     expect(missed).toEqual([id]);
   });
 
+  it('round robin over two processes: a new session, with a new id, on every click', async () => {
+    const processes = [counter(new MemoryStore()), counter(new MemoryStore())];
+    const jar = new Map<string, string>();
+    const seen: { body: string; id: string }[] = [];
+    for (let click = 0; click < 6; click++) {
+      const browser = new Browser(processes[click % 2]!);
+      for (const [k, v] of jar) browser.jar.set(k, v);
+      const x = await browser.get();
+      jar.clear();
+      for (const [k, v] of browser.jar) jar.set(k, v);
+      seen.push({ body: x.body, id: browser.jar.get('koa.sess')! });
+    }
+    expect(seen.map((s) => s.body)).toEqual(Array(6).fill('1 views'));
+    expect(new Set(seen.map((s) => s.id)).size).toBe(6);
+  });
+
   it('the record lives for what koa-session passes: maxAge plus ten seconds', async () => {
     let now = 1_000_000;
     const store = new MemoryStore({ now: () => now });
