@@ -97,6 +97,23 @@ describe.each(IMPLS)('where the session lives (%s)', (impl) => {
     expect(store.calls.map((c) => c.op)).toEqual(['get']);
   });
 
+  it('store mode gives a first visitor an id at once, though nothing is asked or saved', async () => {
+    const store = recordingStore();
+    const ids: string[] = [];
+    const genid = () => {
+      const id = `id-${ids.length + 1}`;
+      ids.push(id);
+      return id;
+    };
+    const app = bookApp(impl, { store, genid }, (ctx) => {
+      ctx.body = 'a page that never looks at the session';
+    });
+    const x = await new Browser(app).get();
+    expect(ids).toEqual(['id-1']);
+    expect(store.calls).toEqual([]);
+    expect(x.setCookie).toEqual([]);
+  });
+
   it('store mode without a cookie asks the store nothing', async () => {
     const store = recordingStore();
     const app = bookApp(impl, { store }, (ctx) => {
