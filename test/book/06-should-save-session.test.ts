@@ -15,12 +15,15 @@ import {
   Browser,
   bookApp,
   checkRecording,
+  cookieNamed,
   countViews,
+  decodeCookie,
   describePortOnly,
   freezeClock,
   IMPLS,
   type Impl,
   recordingStore,
+  signature,
   traceApp,
 } from './support.js';
 
@@ -235,6 +238,27 @@ describe.each(IMPLS)('saving decisions (%s)', (impl) => {
     await browser.get('/add');
     expect((await browser.get('/look')).setCookie).toEqual([]);
     expect((await browser.get('/add')).setCookie).toHaveLength(2);
+  });
+
+  it('the fingerprint is neither sent nor checked: only the signature guards the cookie', async () => {
+    const browser = new Browser(bookApp(impl, undefined, countViews));
+    const first = await browser.get();
+    // What goes out: the data with its two bookkeeping fields, and the .sig. No hash.
+    expect(first.cookies.map((c) => c.name)).toEqual(['koa.sess', 'koa.sess.sig']);
+    const data = decodeCookie(cookieNamed(first, 'koa.sess')!.value);
+    expect(Object.keys(data)).toEqual(['views', '_expire', '_maxAge']);
+    // Edited data with a signature made with the key is taken as it is: no
+    // fingerprint is compared on the way in...
+    const forged = Buffer.from(JSON.stringify({ ...data, views: 1000 })).toString('base64');
+    browser.jar.set('koa.sess', forged);
+    browser.jar.set('koa.sess.sig', signature('koa.sess', forged));
+    expect((await browser.get()).body).toBe('1001 views');
+    // ...and the same edit without that signature is refused.
+    browser.jar.set(
+      'koa.sess',
+      Buffer.from(JSON.stringify({ ...data, views: 5000 })).toString('base64'),
+    );
+    expect((await browser.get()).body).toBe('1 views');
   });
 
   it('rolling does not refresh a cookie session on requests that never read it', async () => {
