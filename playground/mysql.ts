@@ -8,8 +8,8 @@
  *
  * The article builds this demo on two other packages, koa-session-minimal
  * and koa-mysql-session, which this project does not install. From their
- * source, the differences you would notice (chapters/10-mysql-store.md
- * #the-articles-mysql-demo):
+ * source, the differences you would notice (chapters/run-it-yourself.md
+ * #demo-3):
  *
  * - koa-session-minimal takes only the options (the `app` argument is
  *   ignored) and never signs its cookie, so `app.keys` does nothing there;
@@ -20,10 +20,14 @@
  *   the id is a UUID (row id = cookie value), the cookie lasts one day, and
  *   the data carries `_expire` and `_maxAge`; the row expires one day plus
  *   ten seconds ahead.
- * - It saves without waiting for the database (a failed write is only
- *   logged), so a response can go out before its session is stored; the
- *   port awaits the store, and a failed write fails the request (503 here).
- * - The handler's trailing `next()` is harmless in both: nothing follows.
+ * - It saves without waiting for the database, so a response can go out
+ *   before its session is stored, and nothing catches a failed write: an
+ *   unhandled rejection, which ends the whole process (Node 15 and later).
+ *   The port awaits the store, and a failed write fails the request (503
+ *   here).
+ * - The article's handler ends with a bare `next()`: harmless only because
+ *   nothing follows it. Ours returns `next()`, so Koa waits for anything
+ *   mounted later.
  *
  * What it prints is the same: `1 views`, `2 views`, `3 views`, `4 views`.
  *
@@ -80,7 +84,8 @@ export function createApp(options: MysqlPlaygroundOptions) {
   });
 
   // #region handler
-  // The article's handler, trailing next() included.
+  // The article's handler; its bare trailing next() is returned here, so
+  // Koa would wait for a middleware mounted after it.
   app.use((ctx, next) => {
     if (ctx.path === '/favicon.ico') return;
     let n = (ctx.session!.views as number) || 0;

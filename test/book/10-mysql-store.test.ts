@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import Koa from 'koa';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/mysql.js';
 import { MysqlStore } from '../../src/stores/index.js';
@@ -141,6 +143,24 @@ describe('the article’s MySQL demo packages (run it yourself)', () => {
       );
     });
   const failingWrite = "const write = () => Promise.reject(new Error('store is down'));";
+
+  it('a bare next() at the end of a handler: Koa answers before the middleware after it has finished', async () => {
+    const answer = async (returned: boolean) => {
+      const app = new Koa();
+      app.use((ctx, next) => {
+        ctx.body = 'from the handler';
+        if (returned) return next();
+        next();
+      });
+      app.use(async (ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        ctx.body = 'from the middleware after it';
+      });
+      return (await request(app.callback()).get('/')).text;
+    };
+    expect(await answer(false)).toBe('from the handler');
+    expect(await answer(true)).toBe('from the middleware after it');
+  });
 
   it('a failed write that nobody awaits or catches ends the whole process', async () => {
     const { code, out, err } = await run(
