@@ -193,6 +193,21 @@ describeBookOnly('"Try it" recordings', () => {
   });
 });
 
+describeBookOnly('the learning path', () => {
+  it('the home page lists every numbered chapter in its path table', () => {
+    const home = read('index.md');
+    const numbered = readdirSync(join(root, 'chapters'))
+      .filter((name) => /^\d\d-[\w-]+\.md$/.test(name))
+      .sort();
+    expect(numbered.length).toBeGreaterThan(12);
+    const missing = numbered.filter((name) => {
+      const n = Number(name.slice(0, 2));
+      return !home.includes(`| ${n} | [`) || !home.includes(`(./${name})`);
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
 describeBookOnly('the deviations are counted the same everywhere', () => {
   // The Deviations page lists two kinds (hostile data, your options); no page may claim one.
   it('no page speaks of a single kind of deviation', () => {

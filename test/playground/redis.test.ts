@@ -35,7 +35,7 @@ describe.runIf(hasRedis)('redis playground', () => {
     client.disconnect();
   });
 
-  it('reproduces the article\'s output: 0, 0, 1, 2 views, with {"views":null} stored first', async () => {
+  it("reproduces the article's output: 0, 0, 1, 2 views, with views null stored first", async () => {
     // The article's own id prefix, to check the key format it produces.
     const agent = browserAgent(createApp({ client, trace: false }).app.callback());
     const bodies: string[] = [];
