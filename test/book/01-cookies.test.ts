@@ -6,9 +6,12 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { BrowserContext } from 'playwright-core';
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
 import { launchChromium, requireChromium } from '../support/chromium.js';
 import { tryIt } from '../support/tryit.js';
@@ -288,41 +291,57 @@ const hasChromium = requireChromium("chapter 1's clock-skew test");
  * behind) once in chromium; return how many seconds of life chromium gives
  * each cookie it kept, by its own clock.
  */
-async function lifetimesInChromium(skewMs: number, date: 'date' | 'no-date') {
+async function lifetimesInChromium(
+  context: BrowserContext,
+  skewMs: number,
+  date: 'date' | 'no-date',
+): Promise<Record<string, number>> {
   const script = fileURLToPath(new URL('./skewed-clock-app.ts', import.meta.url));
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', script, UNDER_TEST, String(skewMs), date],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const context = await launchChromium();
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    const port = await new Promise<number>((resolve) => {
+    const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (d) => {
         const m = /port (\d+)/.exec(String(d));
         if (m) resolve(Number(m[1]));
       });
+      exited.then(() => reject(new Error(`the skewed server exited: ${stderr}`)));
     });
+    await context.clearCookies();
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 20_000 });
     const now = Date.now() / 1000;
     return Object.fromEntries(
       (await context.cookies()).map((c) => [c.name, Math.round(c.expires - now)]),
     );
   } finally {
     child.kill();
-    await context.close();
+    await exited;
   }
 }
 
 describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMPL_NAME})`, () => {
+  let context: BrowserContext;
+  beforeAll(async () => {
+    context = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close();
+  });
+
   it('chromium keeps a one-minute cookie for one minute from a server whose clock is an hour behind', async () => {
     // Expires says "an hour ago plus a minute" by chromium's clock; the Date
     // header says the server's clock is an hour behind, and chromium adds
     // the difference back.
-    const kept = await lifetimesInChromium(3_600_000, 'date');
+    const kept = await lifetimesInChromium(context, 3_600_000, 'date');
     expect(Object.keys(kept).sort()).toEqual(['koa.sess', 'koa.sess.sig']);
     for (const seconds of Object.values(kept)) {
       expect(seconds).toBeGreaterThanOrEqual(55);
@@ -331,7 +350,59 @@ describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMP
   }, 60_000);
 
   it('without a Date header the same cookie arrives already expired, and chromium drops it', async () => {
-    expect(await lifetimesInChromium(3_600_000, 'no-date')).toEqual({});
+    expect(await lifetimesInChromium(context, 3_600_000, 'no-date')).toEqual({});
+  }, 60_000);
+
+  it('chromium counts name and value against 4096 bytes, not the attributes', async () => {
+    // Two cookies with long attributes: name + value of exactly 4096 bytes
+    // (the whole line is longer), and of 4097.
+    const attributes = `; path=/; expires=${new Date(Date.now() + 3_600_000).toUTCString()}; samesite=lax; httponly`;
+    const fits = `fits=${'a'.repeat(4096 - 'fits'.length)}${attributes}`;
+    const over = `over=${'a'.repeat(4097 - 'over'.length)}${attributes}`;
+    expect(fits.length).toBeGreaterThan(4096);
+    const server = createServer((_req, res) => {
+      res.setHeader('set-cookie', [fits, over]);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await context.clearCookies();
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const kept = await context.cookies();
+      expect(kept.map((c) => [c.name, c.name.length + c.value.length])).toEqual([['fits', 4096]]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
+
+  it('chromium asks for /favicon.ico once over three page loads, even when it is a 404', async () => {
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/favicon.ico') {
+        res.statusCode = 404;
+        res.end('Not Found');
+        return;
+      }
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><title>page</title><p>page</p>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const page = context.pages()[0] ?? (await context.newPage());
+      for (let load = 0; load < 3; load++) {
+        await page.goto(`http://127.0.0.1:${port}/`);
+        // The favicon is fetched after the page, off the critical path.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(asked.filter((url) => url === '/')).toHaveLength(3);
+      expect(asked.filter((url) => url === '/favicon.ico')).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 60_000);
 });
 
