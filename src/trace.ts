@@ -281,8 +281,12 @@ export const step = {
   }),
   /** The cookie value decoded. */
   decoded: (): TraceEvent => ({ step: 'decode', ok: true }),
-  /** The cookie value did not decode; `rethrown`: the request fails. */
-  decodeFailed: (err: unknown, rethrown: boolean): TraceEvent => ({
+  /**
+   * The cookie value did not decode; `rethrown`: the request fails. Built
+   * only for a listener: `decode` may throw anything, even a value `String`
+   * cannot convert.
+   */
+  decodeFailed: (err: unknown, rethrown: boolean) => (): TraceEvent => ({
     step: 'decode',
     ok: false,
     error: String(err),
@@ -348,11 +352,15 @@ export const step = {
     maxAge,
     storeTtl,
   }),
-  /** The encoded data itself became the cookie value. */
-  saveToCookie: (maxAge: MaxAge | undefined, value: string): TraceEvent => ({
-    step: 'save',
-    target: 'cookie',
-    maxAge,
-    bytes: value.length,
-  }),
+  /**
+   * The encoded data itself became the cookie value. Built only for a
+   * listener: a custom `encode` may return something without a length.
+   */
+  saveToCookie:
+    (maxAge: MaxAge | undefined, value: string) => (): TraceEvent => ({
+      step: 'save',
+      target: 'cookie',
+      maxAge,
+      bytes: value.length,
+    }),
 };
