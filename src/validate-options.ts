@@ -49,7 +49,9 @@ const FUNCTION_OPTIONS = [
   'valid',
   'beforeSave',
 ] as const;
-const SAME_SITE = /^(?:lax|none|strict)$/i;
+// '' is allowed: `cookies` treats it as "no attribute", and koa-session
+// serves it (test/port/options-parity.test.ts).
+const SAME_SITE = /^(?:|lax|none|strict)$/i;
 /**
  * "Is this a class?" as koa-session answers it (via is-type-of): native
  * `class` syntax, or a function compiled from one by Babel or TypeScript for
@@ -95,8 +97,9 @@ function requireMethods(
  * request. The rules are koa-session 7.0.2's (it checks with a zod schema
  * plus asserts), with two additions that turn per-request 500s into startup
  * errors: `maxAge` must be a usable lifetime and `sameSite` one of the three
- * values cookies accept. `undefined` passes every check; what it then
- * means is up to `resolveOptions` (usually "the default" — but see `key`).
+ * values cookies accept (or '', which it ignores). `undefined` passes every
+ * check; what it then means is up to `resolveOptions` (usually "the
+ * default" — but see `key`).
  *
  * See chapters/03-architecture.md#options and chapters/deviations.md#options.
  */
