@@ -373,6 +373,8 @@ describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMP
       const kept = await context.cookies();
       expect(kept.map((c) => [c.name, c.name.length + c.value.length])).toEqual([['fits', 4096]]);
     } finally {
+      // chromium keeps its connection alive: close it, or close() waits for ever.
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   }, 60_000);
@@ -401,6 +403,8 @@ describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMP
       expect(asked.filter((url) => url === '/')).toHaveLength(3);
       expect(asked.filter((url) => url === '/favicon.ico')).toHaveLength(1);
     } finally {
+      // chromium keeps its connection alive: close it, or close() waits for ever.
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   }, 60_000);
