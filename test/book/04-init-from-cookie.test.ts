@@ -9,6 +9,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp as createPlayground } from '../../playground/memory.js';
+import { sentBack } from '../../playground/shared/cookies.js';
 import { decode, encode, hash } from '../../src/index.js';
 import { tryIt } from '../support/tryit.js';
 import {
@@ -310,9 +311,11 @@ async function listenerRun(
         const req = http.get({ host: '127.0.0.1', port, path, headers: { cookie } }, (res) => {
           res.resume();
           res.on('end', () => {
-            const lines = res.headers['set-cookie'] ?? [];
-            const pairs = lines.map((line) => line.split(';')[0]).join('; ');
-            resolve({ status: res.statusCode, ms: ms(), cookie: pairs });
+            resolve({
+              status: res.statusCode,
+              ms: ms(),
+              cookie: sentBack(res.headers['set-cookie']),
+            });
           });
         });
         req.on('error', (e) => resolve({ error: e.message, ms: ms(), cookie: '' }));

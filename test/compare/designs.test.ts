@@ -8,6 +8,12 @@
 import express from 'express';
 import expressSession from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BROWSER_COOKIE_LIMIT,
+  byteLength,
+  CookieJar,
+  cookiePair,
+} from '../../playground/shared/cookies.js';
 import { recordings } from '../support/recordings.js';
 import { DESIGNS, type Design, PRIVATE } from './designs.js';
 
@@ -17,26 +23,20 @@ const checkRecording = recordings({
   command: 'npm run book:record',
 });
 
-type Jar = Map<string, string>;
+/** A browser's cookies for one design (the one jar: playground/shared/cookies.ts). */
+type Jar = CookieJar;
 
 async function get(d: Design, path: string, jar: Jar) {
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const cookie = jar.header(path);
   const res = await fetch(d.url + path, { headers: cookie ? { cookie } : {} });
   const lines = res.headers.getSetCookie();
-  for (const line of lines) {
-    const pair = line.split(';')[0] ?? '';
-    const at = pair.indexOf('=');
-    const value = pair.slice(at + 1);
-    if (value === '' || /max-age=0|expires=Thu, 01 Jan 1970/i.test(line))
-      jar.delete(pair.slice(0, at));
-    else jar.set(pair.slice(0, at), value);
-  }
+  jar.take(lines, path);
   return { body: await res.text(), lines };
 }
 
 /** Does any cookie, decoded as base64 or base64url in any of its dot-separated parts, show the secret? */
 function readable(jar: Jar): boolean {
-  for (const value of jar.values()) {
+  for (const [, value] of jar) {
     for (const part of [value, ...decodeURIComponent(value).split(/[.*~]/)]) {
       const text =
         Buffer.from(part, 'base64').toString('latin1') +
@@ -65,22 +65,22 @@ describe('seven session designs, one set of questions', () => {
     for (const make of DESIGNS) {
       const d = await make();
       try {
-        const jar: Jar = new Map();
+        const jar = new CookieJar();
         await get(d, '/login', jar);
         const isReadable = readable(jar);
-        const copy = new Map(jar);
+        const copy = jar.copy();
         d.calls.n = 0;
         d.calls.names.length = 0;
-        const me = await get(d, '/me', new Map(jar));
+        const me = await get(d, '/me', jar.copy());
         const roundTrips = d.calls.n;
         const callNames = d.calls.names.join(' + ') || 'none';
         expect(me.body).toBe('alice');
         await get(d, '/logout', jar);
-        const replay = await get(d, '/me', new Map(copy));
-        const big = await get(d, '/login?pad=5000', new Map());
-        const jar2: Jar = new Map();
+        const replay = await get(d, '/me', copy.copy());
+        const big = await get(d, '/login?pad=5000', new CookieJar());
+        const jar2 = new CookieJar();
         await get(d, '/login', jar2);
-        const before = new Map(jar2);
+        const before = jar2.copy();
         await get(d, '/rotate', jar2);
         const old = await get(d, '/me', before);
         rows.push({
@@ -89,7 +89,7 @@ describe('seven session designs, one set of questions', () => {
           logoutReal: replay.body === 'nobody',
           bigSession: big.body.startsWith('refused')
             ? 'refused'
-            : big.lines.some((l) => Buffer.byteLength(l.split(';')[0] ?? '') > 4096)
+            : big.lines.some((l) => byteLength(cookiePair(l)) > BROWSER_COOKIE_LIMIT)
               ? 'cookie > 4096 B'
               : 'fits',
           roundTrips,

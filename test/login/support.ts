@@ -16,6 +16,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createLoginApp } from '../../playground/login/app.js';
 import { type LoginConfig, loadConfig } from '../../playground/login/config.js';
 import { DEMO_USERS, demoUsers } from '../../playground/login/main.js';
+import { CookieJar } from '../../playground/shared/cookies.js';
 import { REDIS_URL } from '../support/services.js';
 
 export { DEMO_USERS };
@@ -98,7 +99,8 @@ export interface Page {
 
 /** One browser: its own cookies, its own User-Agent. */
 export class Browser {
-  readonly cookies = new Map<string, string>();
+  /** The one jar (playground/shared/cookies.ts), as a browser keeps it. */
+  readonly cookies = new CookieJar();
   constructor(
     readonly base: string,
     readonly agent = 'TestBrowser/1.0',
@@ -116,7 +118,7 @@ export class Browser {
     site: 'same-origin' | 'cross-site' = 'same-origin',
   ): Promise<Page> {
     const headers: Record<string, string> = { 'User-Agent': this.agent };
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.cookies.header(path);
     if (cookie) headers.Cookie = cookie;
     let body: string | undefined;
     if (method === 'POST') {
@@ -126,15 +128,7 @@ export class Browser {
       body = new URLSearchParams(fields ?? {}).toString();
     }
     const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attrs] = line.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      const expired = attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.cookies.take(res.headers.getSetCookie(), path);
     return {
       status: res.status,
       location: res.headers.get('location') ?? undefined,

@@ -26,7 +26,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type Koa from 'koa';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp as memoryApp } from '../../playground/memory.js';
 import { createApp as mysqlApp } from '../../playground/mysql.js';
@@ -34,6 +33,7 @@ import { createApp as redisApp } from '../../playground/redis.js';
 import { onTrace, type TraceEvent } from '../../src/index.js';
 import { MysqlStore } from '../../src/stores/index.js';
 import { uniqueName } from '../stores/support.js';
+import { browserAgent } from '../support/browser.js';
 import { launchChromium, requireChromium } from '../support/chromium.js';
 import { hasMysql, hasRedis, MYSQL_URL, REDIS_URL } from '../support/services.js';
 
@@ -72,7 +72,7 @@ describe('the lab decides nothing', () => {
       published.set(ctx.url, list);
     });
     try {
-      const agent = request.agent(app.callback());
+      const agent = browserAgent(app);
       await agent.get('/?n=1');
       await agent.get('/?n=2');
       await agent.get('/read');

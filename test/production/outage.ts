@@ -20,6 +20,7 @@ import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import Koa from 'koa';
 import redisStore from 'koa-redis';
+import { sentBack } from '../../playground/shared/cookies.js';
 import { createSession, type SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { freePort, HOST } from '../support/cluster.js';
@@ -168,10 +169,7 @@ export async function runOutage(setup: OutageSetup, config: OutageConfig): Promi
 
   // The returning visitor's session, made while Redis is up.
   const first = await fetch(url, { headers: { 'x-request': 'warm-up' } });
-  const cookie = first.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
-    .join('; ');
+  const cookie = sentBack(first.headers.getSetCookie());
   if (first.status !== 200 || !cookie) throw new Error('no session before the outage');
 
   const logs = captureLogs();
