@@ -23,7 +23,7 @@
  *
  * Read with: chapters/13-scaling-out.md
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,7 @@ import type {
   Placement,
   UnnumberedCard,
 } from './lab/shared/protocol.js';
+import { startScript } from './processes.js';
 import { mountDemo } from './stack.js';
 
 const PREFIX = 'sess:';
@@ -233,28 +234,22 @@ interface App {
   child: ChildProcess;
 }
 
-function startApp(
+async function startApp(
   name: string,
   ports: number[],
   args: string[] = [],
 ): Promise<App> {
-  const script = fileURLToPath(import.meta.url);
-  const argv = ['--import', 'tsx', script, '--app', ...args];
-  const child = spawn(process.execPath, argv, {
-    env: { ...process.env, APP_NAME: name, CLUSTER_NODES: ports.join(',') },
-    stdio: ['pipe', 'pipe', 'inherit'],
+  // Its stdin stays open: the app exits when we go (see runApp).
+  const { child, ready } = await startScript(fileURLToPath(import.meta.url), {
+    args: ['--app', ...args],
+    env: { APP_NAME: name, CLUSTER_NODES: ports.join(',') },
+    ready: /ready (\S+)/,
+    stdin: 'pipe',
+    stderr: 'inherit',
+  }).catch((error: Error) => {
+    throw new Error(`${name}: ${error.message}`);
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const m = /ready (\S+)/.exec(out);
-      if (m?.[1]) resolve({ name, url: new URL(m[1]), child });
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`${name} exited (${code}): ${out.trim()}`)),
-    );
-  });
+  return { name, url: new URL(ready[1]!), child };
 }
 
 /** One line per request in the terminal. */

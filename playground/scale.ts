@@ -17,10 +17,9 @@
  * Read with: chapters/08-memory-store.md#one-process-only and
  * chapters/run-it-yourself.md#scale-out
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   describeError,
@@ -31,6 +30,7 @@ import {
   REDIS_URL,
   redact,
 } from './cli.js';
+import { portFree, startScript, stopChild } from './processes.js';
 import { connectRedis } from './redis.js';
 import { CookieJar } from './shared/cookies.js';
 
@@ -84,41 +84,14 @@ export async function startServer(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildProcess> {
   const script = fileURLToPath(new URL(file, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: {
-      ...process.env,
-      TRACE: '0',
-      ...env,
-      PORT: String(port),
-      PLAYGROUND_QUIET: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    output += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      if (output.includes('ready ')) resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(output.trim() || `exited with code ${code}`)),
-    );
+  const { child } = await startScript(script, {
+    args,
+    env: { TRACE: '0', ...env, PORT: String(port), PLAYGROUND_QUIET: '1' },
+    ready: 'ready ',
   });
   return child;
 }
 // #endregion startServer
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /**
  * Apply a response's `Set-Cookie` lines to the user's jar; true when one
@@ -168,19 +141,10 @@ export async function walk(
     });
     return steps;
   } finally {
-    await Promise.all(servers.map(stop));
+    await Promise.all(servers.map((child) => stopChild(child)));
   }
 }
 // #endregion walk
-
-/** Resolves when nothing listens on `port` (we could take it), else false. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, () => probe.close(() => resolve(true)));
-  });
-}
 
 /** Exit with one line if any of `ports` is taken: name it, and the script. */
 async function claim(ports: number[]): Promise<void> {
@@ -207,7 +171,7 @@ async function scaleLab(kind: Scenario, basePort: number): Promise<void> {
   const ports = [basePort + 1, basePort + 2];
   await claim([basePort, ...ports]);
   const children: ChildProcess[] = [];
-  const stopAll = () => Promise.all(children.map(stop));
+  const stopAll = () => Promise.all(children.map((child) => stopChild(child)));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   for (const port of ports) {

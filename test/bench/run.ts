@@ -21,13 +21,13 @@
  *   BENCH_CONTENDERS=port,koa-session  BENCH_WORKLOADS=change,read
  *   BENCH_OUT=test/bench/results/latest.json  BENCH_ALT_SRC=/tmp/copy-of-src (adds `port-alt`)
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { reachable, startScript, stopChild } from '../../playground/processes.js';
 import { sentBack } from '../../playground/shared/cookies.js';
 import {
   ALT_SRC,
@@ -98,44 +98,27 @@ interface Server {
 }
 
 /** Start one contender's server and wait for it to announce its port. */
-export function startServer(contender: ContenderName, nodeArgs: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER, contender], {
+export async function startServer(
+  contender: ContenderName,
+  nodeArgs: string[] = [],
+): Promise<Server> {
+  const { child, ready } = await startScript(SERVER, {
+    args: [contender],
+    node: nodeArgs,
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { NODE_ENV: 'production' },
+    ready: /READY (\d+)/,
+    timeout: 20_000,
+    stderr: 'inherit',
+  }).catch((error: Error) => {
+    throw new Error(`${contender}: server did not start: ${error.message}`);
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${contender}: server did not start within 20 s`));
-    }, 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const match = /READY (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${match[1]}` });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${contender}: server exited with code ${code} before it was ready`));
-    });
-  });
+  return { child, url: `http://127.0.0.1:${ready[1]}` };
 }
 
 /** Ask the server to exit cleanly (it must, for `--cpu-prof` to write) and wait. */
 export function stopServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-    server.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.child.kill('SIGTERM');
-  });
+  return stopChild(server.child);
 }
 
 // ---------------------------------------------------------------------------
@@ -262,20 +245,6 @@ const emptyTally = (): Tally => ({
 
 // ---------------------------------------------------------------------------
 // Services
-
-function reachable(url: string, port: number): Promise<boolean> {
-  const { hostname, port: given } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(given || port) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** Remove every key and row the bench wrote, so repeated runs never pile up data. */
 async function cleanUp(used: Set<string>) {

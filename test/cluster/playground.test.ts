@@ -13,7 +13,7 @@
  * Read with: chapters/13-scaling-out.md#try-it
  */
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CookieJar } from '../../playground/shared/cookies.js';
 import {
   findFreeBasePort,
@@ -42,7 +42,7 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
     const port = await freePort();
     const basePort = await findFreeBasePort();
     const playground = await startClusterPlayground(port, basePort);
-    const { child, out } = playground;
+    const { child } = playground;
     try {
       // The banner fits an 80-column terminal, so every command copies whole.
       const wide = bannerOf(playground)
@@ -69,15 +69,19 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
           },
           async () => {
             // A line is printed when the answer has gone out: wait for all three.
-            for (let i = 0; i < 50 && requestLines(out.text).length < 3; i++) {
-              await new Promise((resolve) => setTimeout(resolve, 100));
-            }
-            return { heading: 'what the playground printed', lines: requestLines(out.text) };
+            await vi.waitFor(
+              () => expect(requestLines(playground.output()).length).toBeGreaterThanOrEqual(3),
+              { timeout: 5000, interval: 100 },
+            );
+            return {
+              heading: 'what the playground printed',
+              lines: requestLines(playground.output()),
+            };
           },
         );
         expect(text).toMatch(/1 views\n[\s\S]*2 views\n[\s\S]*3 views\n/);
         // One session, so one node, whichever this run's id hashed to.
-        const nodes = requestLines(out.text).map((line) => /on (:\d+)/.exec(line)?.[1]);
+        const nodes = requestLines(playground.output()).map((line) => /on (:\d+)/.exec(line)?.[1]);
         expect(new Set(nodes).size).toBe(1);
         expect(text).toContain('app-1 · session <id-1>');
         expect(text).toContain('app-3 · session <id-1>');
@@ -103,16 +107,16 @@ describe.runIf(hasBinaries)('npm run playground:cluster', () => {
       expect(seen.map((s) => s.body)).toEqual(['1 views', '2 views', '3 views', '4 views']);
       // The terminal view: one line per request, naming process and node.
       const line = /GET \/ → app-\d · session [\w-]{8} on :\d+ \(slot \d+\) · 200 4 views · \d+ ms/;
-      for (let i = 0; i < 50 && !line.test(out.text); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(out.text).toMatch(line);
+      await vi.waitFor(() => expect(playground.output()).toMatch(line), {
+        timeout: 5000,
+        interval: 100,
+      });
       const status = await (await fetch(`http://127.0.0.1:${port}/__cluster`)).text();
       expect(status.match(/^primary /gm)).toHaveLength(3);
     } finally {
       await stopClusterPlayground(child);
     }
-    expect(out.text).toContain('SIGINT: stopping the cluster');
+    expect(playground.output()).toContain('SIGINT: stopping the cluster');
     // Every node's client and bus port is free again: no redis-server left.
     expect(await takenPorts(basePort)).toEqual([]);
   }, 90_000);

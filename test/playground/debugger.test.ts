@@ -10,10 +10,10 @@
  * way this test does.
  * Read with: chapters/run-it-yourself.md#stepping-through-the-code
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Running, startScript } from '../../playground/processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** VS Code's placeholder for the project folder, as written in launch.json. */
@@ -26,63 +26,35 @@ function lineOf(file: string, needle: string): number {
   return index + 1;
 }
 
-let child: ChildProcess | undefined;
-afterEach(() => {
-  child?.kill('SIGKILL');
-  child = undefined;
+let playground: Running | undefined;
+afterEach(async () => {
+  await playground?.stop();
+  playground = undefined;
 });
 
 describe('breakpoints in src/ from a playground started with tsx', () => {
   it('stop on the TypeScript line they were set on', async () => {
     const line = lineOf('src/context.ts', 'const forced = save || regenerate');
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--import',
-        './test/playground/fixtures/break-probe.mjs',
-        'playground/memory.ts',
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          PORT: '0',
-          PLAYGROUND_QUIET: '1',
-          TRACE: '',
-          BREAK_AT: `src/context.ts:${line}`,
-        },
+    playground = await startScript('playground/memory.ts', {
+      cwd: root,
+      imports: ['./test/playground/fixtures/break-probe.mjs'],
+      env: {
+        PORT: '0',
+        PLAYGROUND_QUIET: '1',
+        TRACE: '',
+        BREAK_AT: `src/context.ts:${line}`,
       },
-    );
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      out += chunk;
+      ready: /ready (http:\/\/\S+)/,
+      stopSignal: 'SIGKILL',
     });
-    const seen = (pattern: RegExp) =>
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        const check = () => {
-          const match = out.match(pattern);
-          if (match) resolve(match);
-        };
-        child!.stdout!.on('data', (chunk: string) => {
-          out += chunk;
-          check();
-        });
-        child!.once('exit', () => reject(new Error(`playground exited:\n${out}`)));
-        check();
-      });
-
-    const [, url] = await seen(/ready (http:\/\/\S+)/);
-    expect(out).toContain(`armed src/context.ts:${line}`);
+    const [, url] = playground.ready;
+    expect(playground.output()).toContain(`armed src/context.ts:${line}`);
     const port = new URL(url!).port;
     const response = await fetch(`http://127.0.0.1:${port}/`);
     expect(await response.text()).toBe('1 views'); // paused, resumed, answered
-    await seen(/paused /);
-    expect(out).toContain(`paused src/context.ts:${line}`);
-    expect(out).not.toContain('error');
+    await playground.waitFor(/paused /);
+    expect(playground.output()).toContain(`paused src/context.ts:${line}`);
+    expect(playground.output()).not.toContain('error');
   }, 30_000);
 });
 

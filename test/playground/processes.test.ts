@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort, freePortPair, startScript } from '../../playground/processes.js';
 import { walk } from '../../playground/scale.js';
 import { hasRedis } from '../support/services.js';
 
@@ -32,17 +33,6 @@ function run(file: string, env: Record<string, string>, args: string[] = []) {
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Free ports for servers the test starts (the OS picks, we release, the child binds). */
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
     });
   });
 }
@@ -82,7 +72,7 @@ describe('a playground whose service is unreachable', () => {
 describe('playground:scale with a port taken', () => {
   it('names the taken port and the script to re-run, in one ✗ line', async () => {
     const net = await import('node:net');
-    const base = await freePort();
+    const base = await freePortPair();
     // Hold the second of the two ports the walk needs.
     const holder = net.createServer().listen(base + 1, '127.0.0.1');
     await new Promise((done) => holder.once('listening', done));
@@ -103,20 +93,14 @@ describe('playground:scale with a port taken', () => {
 describe('a playground process that starts', () => {
   it('memory: prints its URL and what to try, then serves the counter', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'playground/memory.ts'], {
+    const memory = await startScript('playground/memory.ts', {
       cwd: root,
-      env: { ...process.env, PORT: String(port), TRACE: '' },
+      env: { PORT: String(port), TRACE: '' },
+      ready: 'TRACE=1',
     });
+    const { child } = memory;
     try {
-      let banner = '';
-      child.stdout.setEncoding('utf8');
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: string) => {
-          banner += chunk;
-          if (banner.includes('TRACE=1')) resolve();
-        });
-        child.once('exit', () => reject(new Error(`exited early: ${banner}`)));
-      });
+      const banner = memory.stdout();
       const url = `http://localhost:${port}`;
       expect(banner).toContain(`listening on ${url}`);
       // One cookie-jar path, the README's; the lab's address first.
@@ -130,20 +114,20 @@ describe('a playground process that starts', () => {
       expect(await first.text()).toBe('1 views');
       expect(first.headers.get('x-served-by')).toBe(`pid ${child.pid}`);
     } finally {
-      child.kill('SIGTERM');
+      await memory.stop();
     }
   }, 30_000);
 });
 
 describe.runIf(hasRedis)('scale-out demo (two processes)', () => {
   it('Redis: the session follows the user across processes', async () => {
-    const steps = await walk('redis', await freePort(), 4);
+    const steps = await walk('redis', await freePortPair(), 4);
     expect(steps.map((s) => s.body)).toEqual(['1 views', '2 views', '3 views', '4 views']);
     expect(new Set(steps.map((s) => s.servedBy)).size).toBe(2);
   }, 60_000);
 
   it('MemoryStore: each process knows only its own sessions, so the count never passes 1', async () => {
-    const steps = await walk('memory', await freePort(), 4);
+    const steps = await walk('memory', await freePortPair(), 4);
     expect(steps.map((s) => s.body)).toEqual(['1 views', '1 views', '1 views', '1 views']);
     expect(steps.slice(1).every((s) => s.cookieChanged)).toBe(true);
   }, 60_000);

@@ -27,12 +27,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { freePort as anyFreePort, portFree as isPortFree } from '../../playground/processes.js';
 
 const run = promisify(execFile);
 
@@ -95,11 +95,7 @@ export class PortInUseError extends Error {}
 
 /** Resolve true when nothing listens on `port` (we can bind it ourselves). */
 export function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
-  });
+  return isPortFree(port, HOST);
 }
 
 /** The client and bus ports of six nodes starting at `basePort` that are taken. */
@@ -114,12 +110,8 @@ export async function takenPorts(basePort: number): Promise<number[]> {
 }
 
 /** A free TCP port on 127.0.0.1, for a server a test starts (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export function freePort(): Promise<number> {
+  return anyFreePort(HOST);
 }
 
 /**
