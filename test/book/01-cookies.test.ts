@@ -4,17 +4,14 @@
  * about koa-session's behaviour, against koa-session 7.0.2 as well.
  */
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
+import { startScript } from '../../playground/processes.js';
 import { launchChromium, requireChromium } from '../support/chromium.js';
-import { tryIt } from '../support/tryit.js';
 import {
   BOOK_KEYS,
   Browser,
@@ -24,7 +21,7 @@ import {
   cookieNamed,
   countViews,
   decodeCookie,
-  describePortOnly,
+  describeTryIt,
   freezeClock,
   IMPL_NAME,
   IMPLS,
@@ -297,24 +294,14 @@ async function lifetimesInChromium(
   date: 'date' | 'no-date',
 ): Promise<Record<string, number>> {
   const script = fileURLToPath(new URL('./skewed-clock-app.ts', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, UNDER_TEST, String(skewMs), date],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
+  const server = await startScript(script, {
+    args: [UNDER_TEST, String(skewMs), date],
+    ready: /port (\d+)/,
+  }).catch((error: Error) => {
+    throw new Error(`the skewed server exited: ${error.message}`);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = Number(server.ready[1]);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        const m = /port (\d+)/.exec(String(d));
-        if (m) resolve(Number(m[1]));
-      });
-      exited.then(() => reject(new Error(`the skewed server exited: ${stderr}`)));
-    });
     await context.clearCookies();
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${port}/`, { timeout: 20_000 });
@@ -323,8 +310,7 @@ async function lifetimesInChromium(
       (await context.cookies()).map((c) => [c.name, Math.round(c.expires - now)]),
     );
   } finally {
-    child.kill();
-    await exited;
+    await server.stop();
   }
 }
 
@@ -410,20 +396,13 @@ describe.runIf(hasChromium)(`Expires and a clock that is off, in chromium (${IMP
   }, 60_000);
 });
 
-describePortOnly('Try it: the view counter in a cookie (port only: the playground)', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records two visits with their Set-Cookie lines (tryit-01.txt)',
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground({ cookieMode: true, ...sink }),
-        [
-          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
-          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
-        ],
-        { trace: false },
-      );
-      expect(text).toContain('2 views');
-      checkRecording('tryit-01.txt', text);
-    },
-  );
+describeTryIt('the view counter in a cookie', 'tryit-01.txt', {
+  records: 'two visits with their Set-Cookie lines',
+  cookieMode: true,
+  commands: [
+    'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+    'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/',
+  ],
+  options: { trace: false },
+  check: (text) => expect(text).toContain('2 views'),
 });

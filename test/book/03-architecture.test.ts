@@ -5,16 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
 import { SessionOptionError } from '../../src/index.js';
 import { sessionOf } from '../support/impl.js';
-import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -24,6 +22,7 @@ import {
   countViews,
   decodeCookie,
   describePortOnly,
+  describeTryIt,
   IMPLS,
   portOnly,
   recordingStore,
@@ -335,21 +334,16 @@ describePortOnly('the Node version (zlib.crc32 arrived in 20.15; port only)', ()
   });
 });
 
-describePortOnly('Try it: the lifecycle in trace mode (port only: the playground)', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records a counted visit and a favicon request that never reads the session (tryit-03.txt)',
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground({ cookieMode: true, ...sink }),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico',
-        ],
-      );
-      // The favicon answer carries no cookie: the session was never read.
-      expect(text).toMatch(/404 Not Found\n\nNot Found\n/);
-      expect(text).toContain('no save       session never accessed');
-      checkRecording('tryit-03.txt', text);
-    },
-  );
+describeTryIt('the lifecycle in trace mode', 'tryit-03.txt', {
+  records: 'a counted visit and a favicon request that never reads the session',
+  cookieMode: true,
+  commands: [
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico',
+  ],
+  check: (text) => {
+    // The favicon answer carries no cookie: the session was never read.
+    expect(text).toMatch(/404 Not Found\n\nNot Found\n/);
+    expect(text).toContain('no save       session never accessed');
+  },
 });

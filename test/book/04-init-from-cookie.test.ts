@@ -1,17 +1,9 @@
-/**
- * Chapter 4 (chapters/04-init-from-cookie.md): how a cookie becomes a
- * session — signature, decode, validity — and what happens to each kind of
- * bad cookie.
- */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
+import { startScript } from '../../playground/processes.js';
 import { sentBack } from '../../playground/shared/cookies.js';
 import { decode, encode, hash } from '../../src/index.js';
-import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -19,6 +11,7 @@ import {
   countViews,
   DELETION_LINES,
   describePortOnly,
+  describeTryIt,
   freezeClock,
   IMPL_NAME,
   IMPLS,
@@ -248,27 +241,19 @@ describe(`recorded for chapter 4 (${IMPL_NAME})`, () => {
   });
 });
 
-describePortOnly(
-  'Try it: a cookie without its signature starts over (port only: the playground)',
-  () => {
-    it.runIf(existsSync('/usr/bin/curl'))(
-      'records a visit, the .sig line deleted, the next visit (tryit-04.txt)',
-      async () => {
-        const text = await tryIt(
-          (sink) => createPlayground({ cookieMode: true, ...sink }),
-          [
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-            "sed -i '/sess.sig/d' /tmp/jar",
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          ],
-        );
-        expect(text).toContain('signature missing');
-        expect(text.match(/1 views/g)).toHaveLength(2);
-        checkRecording('tryit-04.txt', text);
-      },
-    );
+describeTryIt('a cookie without its signature starts over', 'tryit-04.txt', {
+  records: 'a visit, the .sig line deleted, the next visit',
+  cookieMode: true,
+  commands: [
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    "sed -i '/sess.sig/d' /tmp/jar",
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+  ],
+  check: (text) => {
+    expect(text).toContain('signature missing');
+    expect(text.match(/1 views/g)).toHaveLength(2);
   },
-);
+});
 
 /** What a browser and a second visitor saw while a listener misbehaved. */
 interface ListenerRun {
@@ -288,22 +273,19 @@ async function listenerRun(
   listener: string,
 ): Promise<ListenerRun> {
   const script = fileURLToPath(new URL('./listener-app.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, impl, mode, listener], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startScript(script, {
+    args: [impl, mode, listener],
+    ready: /port (\d+)/,
+  }).catch((error: Error) => {
+    throw new Error(`the server did not start: ${error.message}`);
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
+  const port = Number(server.ready[1]);
+  const exited = new Promise<number>((resolve) => {
+    const { child } = server;
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code ?? -1));
   });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        const m = /port (\d+)/.exec(String(d));
-        if (m) resolve(Number(m[1]));
-      });
-      exited.then(() => reject(new Error(`the server did not start: ${stderr}`)));
-    });
     const visit = (path: string, cookie = '') =>
       new Promise<{ status?: number; error?: string; ms: number; cookie: string }>((resolve) => {
         const started = performance.now();
@@ -330,9 +312,9 @@ async function listenerRun(
       new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 300)),
     ]);
     const pick = ({ cookie: _c, ...rest }: typeof first) => rest;
-    return { refused: pick(refused), other: pick(other), exit, stderr };
+    return { refused: pick(refused), other: pick(other), exit, stderr: server.stderr() };
   } finally {
-    child.kill();
+    await server.stop();
   }
 }
 

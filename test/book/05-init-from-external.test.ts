@@ -1,22 +1,13 @@
-/**
- * Chapter 5 (chapters/05-init-from-external.md): loading a session from a
- * store — where the id comes from, what the store is asked, and why an
- * unknown id is never adopted.
- */
-import { existsSync } from 'node:fs';
 import type { Context } from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
 import { parseSetCookie, setCookieLines } from '../../playground/shared/cookies.js';
-import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
-  checkRecording,
   cookieNamed,
   countViews,
-  describePortOnly,
+  describeTryIt,
   freezeClock,
   IMPLS,
   recordingStore,
@@ -175,47 +166,38 @@ describe.each(IMPLS)('initFromExternal (%s)', (impl) => {
   });
 });
 
-describePortOnly(
-  'Try it: the id, the stored record, and ids the store does not know (port only: the playground)',
-  () => {
-    it.runIf(existsSync('/usr/bin/curl'))(
-      'records a visit and what /__session says about it (tryit-05.txt)',
-      async () => {
-        // The server's clock stands still (at the real time, or curl would
-        // drop the cookie as expired), so the TTLs read the same on every run.
-        freezeClock(Date.now());
-        const text = await tryIt(
-          (sink) => createPlayground(sink),
-          [
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-            'curl -b /tmp/jar http://localhost:3000/__session',
-          ],
-        );
-        expect(text).toContain('"ttlMs": 14000');
-        expect(text).toContain('expires in 4.0 s');
-        checkRecording('tryit-05.txt', text);
-      },
-    );
+describeTryIt('the id, the stored record, and ids the store does not know', 'tryit-05.txt', {
+  records: 'a visit and what /__session says about it',
+  // The server's clock stands still (at the real time, or curl would drop
+  // the cookie as expired), so the TTLs read the same on every run.
+  stillClock: true,
+  commands: [
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    'curl -b /tmp/jar http://localhost:3000/__session',
+  ],
+  check: (text) => {
+    expect(text).toContain('"ttlMs": 14000');
+    expect(text).toContain('expires in 4.0 s');
+  },
+});
 
-    it.runIf(existsSync('/usr/bin/curl'))(
-      'records a made-up id refused by the signature and a signed id the store lost (tryit-05-fixation.txt)',
-      async () => {
-        const text = await tryIt(
-          (sink) => createPlayground(sink),
-          [
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-            "sed -i 's/koa:sess\\t.*/koa:sess\\tmy-own-id/' /tmp/jar",
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-            'cp /tmp/jar /tmp/old',
-            'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
-            'curl -b /tmp/old http://localhost:3000/; echo',
-          ],
-        );
-        expect(text).toContain('koa:sess=my-own-id: signature invalid');
-        expect(text).toContain('nothing there');
-        expect(text).toContain('valid         no: missed → new session');
-        checkRecording('tryit-05-fixation.txt', text);
-      },
-    );
+describeTryIt(
+  'the id, the stored record, and ids the store does not know',
+  'tryit-05-fixation.txt',
+  {
+    records: 'a made-up id refused by the signature and a signed id the store lost',
+    commands: [
+      'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+      "sed -i 's/koa:sess\\t.*/koa:sess\\tmy-own-id/' /tmp/jar",
+      'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+      'cp /tmp/jar /tmp/old',
+      'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+      'curl -b /tmp/old http://localhost:3000/; echo',
+    ],
+    check: (text) => {
+      expect(text).toContain('koa:sess=my-own-id: signature invalid');
+      expect(text).toContain('nothing there');
+      expect(text).toContain('valid         no: missed → new session');
+    },
   },
 );

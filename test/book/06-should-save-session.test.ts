@@ -5,12 +5,9 @@
  * the port and against koa-session 7.0.2.
  */
 
-import { existsSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
 import type { SessionOptions } from '../../src/index.js';
-import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -19,6 +16,7 @@ import {
   countViews,
   decodeCookie,
   describePortOnly,
+  describeTryIt,
   freezeClock,
   IMPLS,
   type Impl,
@@ -318,23 +316,15 @@ describe.each(IMPLS)('saving decisions (%s)', (impl) => {
   });
 });
 
-describePortOnly(
-  'Try it: rolling saves, an untouched session does not (port only: the playground)',
-  () => {
-    it.runIf(existsSync('/usr/bin/curl'))(
-      "records the chapter's curl lines and the trace (tryit-06.txt)",
-      async () => {
-        const text = await tryIt(
-          (sink) => createPlayground({ cookieMode: true, ...sink }),
-          [
-            'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
-            'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
-          ],
-        );
-        expect(text).toContain('reason: changed');
-        expect(text).toContain('no save       session never accessed');
-        checkRecording('tryit-06.txt', text);
-      },
-    );
+describeTryIt('rolling saves, an untouched session does not', 'tryit-06.txt', {
+  records: "the chapter's curl lines and the trace",
+  cookieMode: true,
+  commands: [
+    'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/ | grep -i set-cookie',
+    'curl -si -c /tmp/jar -b /tmp/jar http://localhost:3000/favicon.ico | grep -i set-cookie',
+  ],
+  check: (text) => {
+    expect(text).toContain('reason: changed');
+    expect(text).toContain('no save       session never accessed');
   },
-);
+});

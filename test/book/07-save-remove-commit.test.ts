@@ -5,11 +5,8 @@
  * (chapters/recorded/*.txt).
  */
 
-import { existsSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
-import { tryIt } from '../support/tryit.js';
 import {
   Browser,
   bookApp,
@@ -18,7 +15,7 @@ import {
   countViews,
   DELETION_LINES,
   decodeCookie,
-  describePortOnly,
+  describeTryIt,
   freezeClock,
   IdRedactor,
   IMPL_NAME,
@@ -301,19 +298,11 @@ describe(`recorded transcripts (${IMPL_NAME}, clock frozen at 2025-01-01T00:00:0
   });
 });
 
-describePortOnly('Try it: save with a TTL, then remove (port only: the playground)', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    'records a save, the stored record and a logout (tryit-07.txt)',
-    async () => {
-      const text = await tryIt(
-        (sink) => createPlayground(sink),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
-        ],
-      );
-      expect(text).toContain('1970');
-      checkRecording('tryit-07.txt', text);
-    },
-  );
+describeTryIt('save with a TTL, then remove', 'tryit-07.txt', {
+  records: 'a save, the stored record and a logout',
+  commands: [
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    'curl -i -c /tmp/jar -b /tmp/jar http://localhost:3000/logout',
+  ],
+  check: (text) => expect(text).toContain('1970'),
 });

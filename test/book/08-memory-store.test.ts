@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, expect, it, vi } from 'vitest';
-import { createApp as createPlayground } from '../../playground/memory.js';
+import { freePortPair } from '../../playground/processes.js';
 import { MemoryStore } from '../../src/stores/index.js';
 import { hasRedis } from '../support/services.js';
-import { normalise, tryIt } from '../support/tryit.js';
-import { Browser, checkRecording, counter, describePortOnly, freezeClock } from './support.js';
+import { normalise } from '../support/tryit.js';
+import { Browser, checkRecording, counter, describePortOnly, describeTryIt } from './support.js';
 
 const run = promisify(execFile);
 
@@ -92,33 +90,29 @@ describePortOnly('the memory store (chapter 8; port only: its stores)', () => {
   });
 });
 
-describePortOnly('Try it: one process, one Map (port only: the playground)', () => {
-  it.runIf(existsSync('/usr/bin/curl'))(
-    "records two users' visits and the records this process holds (tryit-08.txt)",
-    async () => {
-      // The server's clock stands still at the real time, so each record's
-      // ttl reads the same on every run (and curl still sends the cookie).
-      freezeClock(Date.now());
-      const text = await tryIt(
-        (sink) => createPlayground(sink),
-        [
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
-          'curl http://localhost:3000/; echo',
-          'curl http://localhost:3000/__store',
-        ],
-        { trace: false },
-      );
-      expect(text.match(/"key": "<id-\d>"/g)).toHaveLength(2);
-      expect(text.match(/"ttl": 14000/g)).toHaveLength(2);
-      checkRecording('tryit-08.txt', text);
-    },
-  );
+describeTryIt('one process, one Map', 'tryit-08.txt', {
+  records: "two users' visits and the records this process holds",
+  // The server's clock stands still at the real time, so each record's
+  // ttl reads the same on every run (and curl still sends the cookie).
+  stillClock: true,
+  commands: [
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    'curl -c /tmp/jar -b /tmp/jar http://localhost:3000/; echo',
+    'curl http://localhost:3000/; echo',
+    'curl http://localhost:3000/__store',
+  ],
+  options: { trace: false },
+  check: (text) => {
+    expect(text.match(/"key": "<id-\d>"/g)).toHaveLength(2);
+    expect(text.match(/"ttl": 14000/g)).toHaveLength(2);
+  },
+});
 
+describePortOnly('Try it: one process, one Map (port only: the playground)', () => {
   it.runIf(hasRedis)(
     'records npm run playground:scale: Redis and cookies follow the user, memory does not (tryit-08-scale.txt)',
     async () => {
-      const base = await twoFreePorts();
+      const base = await freePortPair();
       const script = fileURLToPath(new URL('../../playground/scale.ts', import.meta.url));
       // What `npm run playground:scale` runs, without npm's own echo of it.
       const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
@@ -136,17 +130,3 @@ describePortOnly('Try it: one process, one Map (port only: the playground)', () 
     90_000,
   );
 });
-
-/** A port p with p + 1 free too, for the scale demo's two servers. */
-async function twoFreePorts(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await free(port)) && (await free(port + 1))) return port;
-  }
-}

@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import sirv from 'sirv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium } from '../support/chromium.js';
 import { describeBookOnly, usingUpstream } from '../support/impl.js';
@@ -210,27 +211,9 @@ function mermaidFences(): number {
 
 const hasChromium = requireChromium('the book’s browser test');
 
-/** Serve dist/ the way a static host would. */
+/** Serve dist/ the way a static host would (sirv: `/a/` → a/index.html, `/a` → a.html). */
 function serve(): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = {
-    '.html': 'text/html; charset=utf-8',
-    '.js': 'text/javascript',
-    '.css': 'text/css',
-    '.json': 'application/json',
-    '.svg': 'image/svg+xml',
-    '.woff2': 'font/woff2',
-    '.png': 'image/png',
-  };
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = pageFile(path);
-    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
+  const server = createServer(sirv(dist, { dev: true, extensions: ['html'] }));
   return new Promise((done) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;

@@ -6,7 +6,10 @@
  *
  * Every behavioural sentence in chapters/ names a test built from these.
  */
+import { existsSync } from 'node:fs';
 import Koa, { type Middleware } from 'koa';
+import { it } from 'vitest';
+import { createApp as createPlayground } from '../../playground/memory.js';
 import {
   onTrace,
   type SessionOptions,
@@ -14,7 +17,13 @@ import {
   type TraceEvent,
 } from '../../src/index.js';
 import type { Exchange } from '../support/browser.js';
-import { type Impl, requirePort, sessionOf, UNDER_TEST } from '../support/impl.js';
+import {
+  describePortOnly,
+  type Impl,
+  requirePort,
+  sessionOf,
+  UNDER_TEST,
+} from '../support/impl.js';
 import {
   ANY_UUID_V4,
   type Clock,
@@ -29,6 +38,7 @@ import {
   sign,
   UUID_V4,
 } from '../support/index.js';
+import { type TryItOptions, tryIt } from '../support/tryit.js';
 
 export { Browser, type Exchange } from '../support/browser.js';
 export {
@@ -159,6 +169,41 @@ export const checkRecording = recordings({
   env: 'BOOK_RECORD',
   command: 'npm run book:record',
 });
+
+/**
+ * A chapter's "Try it" block as a test: run its `commands` (curl, sed …)
+ * against the memory playground, hold what they printed to `check`, and
+ * compare it with chapters/recorded/`file`. Port only (the playground runs
+ * the port) and only where curl is installed, as the reader's would be.
+ */
+export function describeTryIt(
+  title: string,
+  file: string,
+  spec: {
+    /** What the test's name says it records. */
+    records: string;
+    commands: string[];
+    /** The playground in cookie mode (`-- --cookie`) rather than with a store. */
+    cookieMode?: boolean;
+    options?: TryItOptions;
+    /** Freeze the server's clock at the real time, so TTLs read the same on every run. */
+    stillClock?: boolean;
+    check: (text: string) => void;
+  },
+): void {
+  describePortOnly(`Try it: ${title} (port only: the playground)`, () => {
+    it.runIf(existsSync('/usr/bin/curl'))(`records ${spec.records} (${file})`, async () => {
+      if (spec.stillClock) freezeAt(Date.now());
+      const text = await tryIt(
+        (sink) => createPlayground({ cookieMode: spec.cookieMode ?? false, ...sink }),
+        spec.commands,
+        spec.options,
+      );
+      spec.check(text);
+      checkRecording(file, text);
+    });
+  });
+}
 
 /**
  * Write an exchange the way the book shows it: the request line, the
