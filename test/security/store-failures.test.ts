@@ -10,7 +10,8 @@
  *
  * The shared servers are never stopped: "unreachable" is a port nothing
  * listens on (127.0.0.1:1), kills are CLIENT KILL / KILL on our own
- * connections, and outages go through a relay we control (./proxy.ts).
+ * connections, and outages go through a relay we control
+ * (test/support/fault-proxy.ts).
  *
  * Read with: chapters/11-security.md#store-failures
  */
@@ -21,8 +22,8 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import session, { type SessionStore } from '../../src/index.js';
 import { MysqlStore, RedisStore } from '../../src/stores/index.js';
+import { type FaultProxy, faultProxy } from '../support/fault-proxy.js';
 import { hasMysql, hasRedis, MYSQL_URL, REDIS_URL } from '../support/services.js';
-import { type Relay, relay } from './proxy.js';
 import { labTag } from './stores.js';
 import { CookieJar, collectErrors, NEW_KEY, serve, sign } from './support.js';
 
@@ -255,7 +256,7 @@ describe.runIf(hasRedis)('Redis connection killed', () => {
 
   it('with the SET in flight (relay stalled, then CLIENT KILL): 500, nothing written', async () => {
     const { hostname, port } = new URL(REDIS_URL);
-    const link = await relay({ host: hostname, port: Number(port || 6379) });
+    const link = await faultProxy({ host: hostname, port: Number(port || 6379) });
     const client = new Redis({ host: '127.0.0.1', port: link.port, ...FAIL_FAST });
     client.on('error', () => {});
     await once(client, 'ready');
@@ -277,7 +278,7 @@ describe.runIf(hasRedis)('Redis connection killed', () => {
       expect(errors[0]?.message).toMatch(/max retries per request limit/);
       expect(await admin.get(key)).toBe(before);
 
-      link.up();
+      await link.up();
       await once(client, 'ready');
       expect((await server.get('/', jar.header())).status).toBe(200);
     } finally {
@@ -289,7 +290,7 @@ describe.runIf(hasRedis)('Redis connection killed', () => {
 
   it('down, then back: 500s during the outage, success afterwards, no restart', async () => {
     const { hostname, port } = new URL(REDIS_URL);
-    const link = await relay({ host: hostname, port: Number(port || 6379) });
+    const link = await faultProxy({ host: hostname, port: Number(port || 6379) });
     const client = new Redis({ host: '127.0.0.1', port: link.port, ...FAIL_FAST });
     client.on('error', () => {});
     await once(client, 'ready');
@@ -303,7 +304,7 @@ describe.runIf(hasRedis)('Redis connection killed', () => {
       for (let i = 0; i < 3; i++) expectCleanFailure(await server.get('/', jar.header()));
       expect(errors).toHaveLength(3);
 
-      link.up();
+      await link.up();
       await once(client, 'ready');
       const back = await server.get('/', jar.header());
       expect(back.status).toBe(200);
@@ -402,7 +403,7 @@ describe.runIf(hasMysql)('MariaDB connection killed', () => {
 
   it('down, then back: 500s during the outage, success afterwards, no restart', async () => {
     const { hostname, port } = new URL(MYSQL_URL);
-    const link: Relay = await relay({ host: hostname, port: Number(port || 3306) });
+    const link: FaultProxy = await faultProxy({ host: hostname, port: Number(port || 3306) });
     const { store, server, jar, errors } = await setup(
       `mysql://root@127.0.0.1:${link.port}/test?connectTimeout=500`,
     );
@@ -411,7 +412,7 @@ describe.runIf(hasMysql)('MariaDB connection killed', () => {
       for (let i = 0; i < 3; i++) expectCleanFailure(await server.get('/', jar.header()));
       expect(errors).toHaveLength(3);
 
-      link.up();
+      await link.up();
       const back = await server.get('/', jar.header());
       expect(back.status).toBe(200);
       expect(JSON.parse(back.body)).toEqual({ hits: 2 });

@@ -10,14 +10,15 @@ import { spawnSync } from 'node:child_process';
 import Koa from 'koa';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { observeStore, storeErrors } from '../../playground/observe.js';
 import { setCookieValue } from '../../playground/shared/cookies.js';
 import { createSession } from '../../src/index.js';
 import { DEFAULT_TABLE, MysqlStore } from '../../src/stores/index.js';
 import { browserAgent } from '../support/browser.js';
+import { faultProxy } from '../support/fault-proxy.js';
 import { hasMysql, MYSQL_URL } from '../support/services.js';
-import { mysqlStatementCounter, TcpProxy, uniqueName, waitFor } from './support.js';
+import { mysqlStatementCounter, uniqueName } from './support.js';
 
 const url = new URL(MYSQL_URL);
 const MYSQL_PORT = Number(url.port || 3306);
@@ -135,7 +136,10 @@ describe.runIf(hasMysql)('MysqlStore on a real MariaDB', () => {
     const timed = new MysqlStore({ uri: MYSQL_URL, table, cleanupInterval: 100 });
     try {
       await timed.set('timer-stale', { a: 1 }, 1);
-      await waitFor(async () => (await row('timer-stale')) === undefined, 5000);
+      await vi.waitFor(async () => expect(await row('timer-stale')).toBeUndefined(), {
+        timeout: 5000,
+        interval: 20,
+      });
     } finally {
       await timed.close();
     }
@@ -331,21 +335,21 @@ describe.runIf(hasMysql)('MysqlStore when the database goes away', () => {
   });
 
   it('an outage and a recovery (proxy cut, then restored): 503 while down, same session after', async () => {
-    const proxy = await TcpProxy.start(url.hostname, MYSQL_PORT);
+    const proxy = await faultProxy({ host: url.hostname, port: MYSQL_PORT });
     const store = new MysqlStore({ uri: uriVia(proxy.port), table, cleanupInterval: 0 });
     try {
       const agent = browserAgent(counterApp(store, 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
-      await proxy.cut();
+      await proxy.unplug();
       const down = await agent.get('/');
       expect(down.status).toBe(503);
       expect(down.text).toMatch(/^Session store unavailable: mysql get failed: /);
-      await proxy.restore();
+      await proxy.up();
       // The pool dropped the severed connection and opens a new one on demand.
       expect((await agent.get('/').expect(200)).text).toBe('2');
     } finally {
       await store.close();
-      await proxy.cut();
+      await proxy.unplug();
     }
   });
 });

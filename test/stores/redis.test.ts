@@ -9,14 +9,15 @@ import { Redis } from 'ioredis';
 import Koa from 'koa';
 import redisStore from 'koa-redis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { observeStore, storeErrors } from '../../playground/observe.js';
 import { setCookieValue } from '../../playground/shared/cookies.js';
 import { createSession, type SessionStore } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/index.js';
 import { browserAgent } from '../support/browser.js';
+import { faultProxy } from '../support/fault-proxy.js';
 import { hasRedis, REDIS_URL } from '../support/services.js';
-import { redisCommandWatcher, TcpProxy, uniqueName, waitFor } from './support.js';
+import { redisCommandWatcher, uniqueName } from './support.js';
 
 const { hostname, port } = new URL(REDIS_URL);
 const REDIS_PORT = Number(port || 6379);
@@ -210,7 +211,7 @@ describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
   it('a killed connection (CLIENT KILL): the session survives, requests succeed again', async () => {
     const client = new Redis(REDIS_URL, FAIL_FAST);
     try {
-      await waitFor(() => client.status === 'ready');
+      await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 5000, interval: 20 });
       const agent = browserAgent(counterApp(new RedisStore({ client, prefix }), 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
       expect((await agent.get('/')).text).toBe('2');
@@ -221,7 +222,7 @@ describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
       const during = await agent.get('/');
       expect([200, 503]).toContain(during.status);
       if (during.status === 503) expect(during.text).toMatch(/^Session store unavailable: /);
-      await waitFor(() => client.status === 'ready');
+      await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 5000, interval: 20 });
       const after = await agent.get('/').expect(200);
       expect(after.text).toBe(during.status === 200 ? '4' : '3');
     } finally {
@@ -245,24 +246,30 @@ describe.runIf(hasRedis)('RedisStore when Redis goes away', () => {
   });
 
   it('an outage and a recovery (proxy cut, then restored): 503 while down, same session after', async () => {
-    const proxy = await TcpProxy.start(hostname, REDIS_PORT);
+    const proxy = await faultProxy({ host: hostname, port: REDIS_PORT });
     const client = new Redis({ host: '127.0.0.1', port: proxy.port, ...FAIL_FAST });
     client.on('error', () => {});
     try {
-      await waitFor(() => client.status === 'ready');
+      await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 5000, interval: 20 });
       const agent = browserAgent(counterApp(new RedisStore({ client, prefix }), 60_000).callback());
       expect((await agent.get('/')).text).toBe('1');
-      await proxy.cut();
-      await waitFor(() => client.status !== 'ready');
+      await proxy.unplug();
+      await vi.waitFor(() => expect(client.status).not.toBe('ready'), {
+        timeout: 5000,
+        interval: 20,
+      });
       const down = await agent.get('/');
       expect(down.status).toBe(503);
       expect(down.text).toMatch(/^Session store unavailable: redis get failed: /);
-      await proxy.restore();
-      await waitFor(() => client.status === 'ready', 10_000);
+      await proxy.up();
+      await vi.waitFor(() => expect(client.status).toBe('ready'), {
+        timeout: 10_000,
+        interval: 20,
+      });
       expect((await agent.get('/').expect(200)).text).toBe('2');
     } finally {
       client.disconnect();
-      await proxy.cut();
+      await proxy.unplug();
     }
   });
 });

@@ -1,84 +1,21 @@
 /**
- * Test helpers for the store and playground suites: unique names, a TCP
- * proxy to stage outages, and two ways of counting round trips on the
- * server side (Redis MONITOR, MariaDB's per-connection `Questions`).
+ * Test helpers for the store and playground suites: unique names and two
+ * ways of counting round trips on the server side (Redis MONITOR, MariaDB's
+ * per-connection `Questions`). Outages are staged with the one fault proxy,
+ * test/support/fault-proxy.ts.
  *
  * Nothing here imitates a database: every count comes from the real
  * server, every outage is a real closed socket.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { expect, vi } from 'vitest';
 import { REDIS_URL } from '../support/services.js';
 
 /** A name no other test file (or earlier run) uses: `what_pid_hex`. */
 export function uniqueName(what: string): string {
   return `${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
-}
-
-/** Resolve once `check()` is true, polling; reject after `ms`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/**
- * A TCP forwarder in front of a real server. `cut()` closes the listening
- * socket and every forwarded connection — to the client it looks exactly
- * like the server went away — and `restore()` listens again on the same
- * port. The shared server itself is never touched.
- */
-export class TcpProxy {
-  readonly #sockets = new Set<net.Socket>();
-  #server: net.Server | undefined;
-  port = 0;
-
-  private constructor(
-    readonly targetHost: string,
-    readonly targetPort: number,
-  ) {}
-
-  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort);
-    await proxy.restore();
-    return proxy;
-  }
-
-  /** Start (or resume) forwarding on `this.port` (a free port the first time). */
-  async restore(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      this.#sockets.add(client).add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.#sockets.delete(client);
-        this.#sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.#server = server;
-  }
-
-  /** Stop listening and sever every open connection. */
-  async cut(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    const server = this.#server;
-    this.#server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 }
 
 /**
@@ -103,7 +40,10 @@ export async function redisCommandWatcher(client: Redis) {
       const start = seen.length;
       await fn();
       await client.echo(token);
-      await waitFor(() => seen.some((args) => args[1] === token));
+      await vi.waitFor(() => expect(seen.some((args) => args[1] === token)).toBe(true), {
+        timeout: 5000,
+        interval: 20,
+      });
       const mine = seen.slice(start);
       return mine.slice(
         0,
