@@ -1,9 +1,11 @@
 /**
  * Controlled time. koa-session reads the clock only through `Date.now()`
  * (for `_expire`, renewal, and, via `cookies`, the `Expires` attribute), so
- * spying on it lets a test jump forward instead of sleeping.
+ * setting the system time lets a test jump forward instead of sleeping.
+ * The setting is vitest's own (`vi.setSystemTime`, which mocks `Date`
+ * without faking timers); nothing here hand-patches `Date.now`.
  */
-import { vi } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 
 export const ONE_DAY = 24 * 60 * 60 * 1000;
 
@@ -12,14 +14,22 @@ export interface Clock {
   advance(ms: number): void;
 }
 
-/** Freeze `Date.now()` at `start`; `advance` moves it. Undo with `vi.restoreAllMocks()`. */
+/**
+ * Freeze the clock (`Date.now()` and `new Date()`) at `start`; `advance`
+ * moves it. Call it in a test or a `beforeEach`: the clock runs again by
+ * itself when that test ends.
+ */
 export function freezeClock(start: number): Clock {
   let now = start;
-  vi.spyOn(Date, 'now').mockImplementation(() => now);
+  vi.setSystemTime(now);
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
   return {
     now: () => now,
     advance(ms) {
       now += ms;
+      vi.setSystemTime(now);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Controlled time for the mirrored suite: `Date.now()` frozen at a fixed,
  * readable instant and moved forward by hand (test/support/clock.ts), so
- * no test sleeps. Undo with `vi.restoreAllMocks()`.
+ * no test sleeps. It runs again by itself when the test ends.
  */
 import { type Clock, freezeClock as freezeAt } from '../../support/clock.js';
 
