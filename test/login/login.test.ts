@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashId, userTag } from '../../playground/login/session-store.js';
+import { parseSetCookie } from '../../playground/shared/cookies.js';
 import { hasRedis } from '../support/services.js';
 import { Browser, DEMO_USERS, type Started, startApp } from './support.js';
 
@@ -300,7 +301,7 @@ describe.runIf(hasRedis)('login starter: production settings and start-up errors
     // Behind a TLS proxy: app.proxy is on in production, so this header counts.
     const res = await fetch(`${app.url}/login`, { headers: { 'X-Forwarded-Proto': 'https' } });
     const lines = res.headers.getSetCookie();
-    expect(lines.map((l) => l.split('=')[0])).toEqual(['__Host-sid', '__Host-sid.sig']);
+    expect(lines.map((l) => parseSetCookie(l).name)).toEqual(['__Host-sid', '__Host-sid.sig']);
     for (const line of lines) {
       expect(line).toContain('; path=/;');
       expect(line).toContain('; secure');

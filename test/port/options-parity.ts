@@ -27,6 +27,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import Koa from 'koa';
 import upstreamSession from 'koa-session';
 import request from 'supertest';
+import { cookiePair } from '../../playground/shared/cookies.js';
 import { createSession } from '../../src/index.js';
 import { RecordingStore } from '../support/stores.js';
 
@@ -422,7 +423,7 @@ export async function runOne(
       // A browser's jar in one line: the pairs the last response set.
       if (setCookie.length) {
         cookie = setCookie
-          .map((line) => line.split(';')[0]!)
+          .map(cookiePair)
           .filter((pair) => !pair.endsWith('='))
           .join('; ');
       }
