@@ -139,6 +139,11 @@ export function createSession(
    * a synchronous getter. The commit sits in `finally` so that a handler
    * that throws still gets its session written (or removed) — and a commit
    * that fails is not silently swallowed either.
+   *
+   * Whether to commit is your `autoCommit` option, read from the options
+   * you passed (live, as koa-session reads them), never from this
+   * request's `ctx.sessionOptions`: a handler cannot switch it off for one
+   * request.
    */
   return async function session(ctx, next) {
     // Through the accessor, not `ensureContextSession`: if several session

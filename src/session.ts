@@ -59,7 +59,9 @@ export class Session {
    * "browser-session cookie"). They are moved back into the request's
    * options so the next save keeps the same lifetime. Everything else —
    * including `_expire` — is copied onto the session, in the data's own
-   * key order, which is why the saved JSON keeps a stable shape.
+   * key order, which is why the saved JSON keeps a stable shape. A name
+   * that is a getter-only property here (`length`, `populated`) is
+   * skipped, not copied and not an error.
    *
    * See chapters/03-architecture.md#the-session-model
    */

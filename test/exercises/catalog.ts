@@ -52,6 +52,11 @@ export interface Step {
    * wins; `''` is the step's default.
    */
   hints: Record<string, Hints>;
+  /**
+   * quiz: hints per question (the answer sheet's line key), so a hint is
+   * about the question that is wrong, with levels of its own.
+   */
+  questions?: Record<string, Hints>;
   /** A service the checks need; without it (outside CI) the step is skipped. */
   needs?: 'redis' | 'mysql';
 }
@@ -131,6 +136,28 @@ export const STEPS: readonly Step[] = [
     title: 'What a signature does, and what it does not',
     chapter: 1,
     read: ch('01-cookies', 'signing'),
+    questions: {
+      '1': [
+        'What would the server need, to know that it wrote this value itself?',
+        'Only something computed with a secret proves who wrote it; a hash anyone can recompute proves nothing.',
+        'Koa computes it from "koa.sess=<value>" and the first of app.keys.',
+      ],
+      '2': [
+        'Is the value encrypted, or only encoded?',
+        'koa.sess holds base64 of JSON: an encoding, not a cipher.',
+        'Try Buffer.from(value, "base64").toString(): does it ask for a key?',
+      ],
+      '3': [
+        'What exactly is signed: the value alone, or more than that?',
+        'The signed text is "name=value": the cookie name is part of it.',
+        'Would "user=abc" and "admin=abc" give the same HMAC?',
+      ],
+      '4': [
+        'Which key does Koa use for every new signature?',
+        'A cookie signed with an older key in the list is still accepted, and brought up to date.',
+        'The value was fine; only the signature was made with an old key.',
+      ],
+    },
     hints: {
       '': [
         'Decode a session cookie by hand (base64) — can you read it without the key?',
@@ -247,9 +274,9 @@ export const STEPS: readonly Step[] = [
     target: { file: 'src/index.ts', region: 'middleware' },
     hints: {
       '': [
-        'Store sessions must be loaded before the handlers run; every session is committed after them.',
-        "Get this request's ContextSession through Reflect.get(ctx, CONTEXT_SESSION_GETTER); await initFromExternal() when it has a store.",
-        'try { await next(); } finally { if (live.current("autoCommit")) await sess.commit(); }',
+        'Store sessions must be loaded before the handlers run; every session is committed after them, even when a handler throws.',
+        "Get this request's ContextSession the way your ctx.session getter gets it (from step 10); when it has a store, await its initFromExternal() before next().",
+        'const sess = what your getter uses: ensureContextSession(ctx, snapshot), or Reflect.get(ctx, CONTEXT_SESSION_GETTER) if your extendContext installed that accessor; if (sess.store) await sess.initFromExternal(); try { await next(); } finally { if (live.current("autoCommit")) await sess.commit(); }',
       ],
     },
   },
@@ -340,6 +367,33 @@ export const STEPS: readonly Step[] = [
     title: 'What CRC-32 is for, and what it is not',
     chapter: 4,
     read: ch('06-should-save-session', 'hashing'),
+    questions: {
+      '1': [
+        'Where is the hash taken, and what is it compared with?',
+        'Once when the session is loaded, once more at commit.',
+        'Equal hashes mean "this request did not change the session".',
+      ],
+      '2': [
+        'Look for the hash in the Set-Cookie lines of chapter 6: is it there?',
+        'prevHash lives on the ContextSession, for one request.',
+        'It only compares two states of the session on the server.',
+      ],
+      '3': [
+        'Is the hash taken of the object, or of its JSON text?',
+        'A push deep inside a nested array changes that text.',
+        'toJSON() includes nested data, so the hash changes; what does commit do then?',
+      ],
+      '4': [
+        'Which keys does toJSON() leave out?',
+        'Names that start with "_" are machinery, not data.',
+        '_scratch is not in toJSON(), so is the hash any different?',
+      ],
+      '5': [
+        'Which of the two can anyone recompute without a secret?',
+        'CRC-32 is public arithmetic; an HMAC needs the key.',
+        'A changed value needs a new check value: which one can an attacker not make?',
+      ],
+    },
     hints: {
       '': [
         'Who computes the hash, and who ever sees it?',
@@ -493,6 +547,33 @@ export const STEPS: readonly Step[] = [
     title: 'When renew fires, and what rolling costs',
     chapter: 6,
     read: ch('06-should-save-session', 'rolling-and-renew'),
+    questions: {
+      '1': [
+        'renew is about sessions that are getting old, not about every request.',
+        'It compares the time left with the lifetime.',
+        'The threshold is half of maxAge.',
+      ],
+      '2': [
+        'At t = 4 s, how much of the 10 s is left?',
+        '6 s are left; compare that with half the lifetime.',
+        'Is 6 s less than 5 s?',
+      ],
+      '3': [
+        'At t = 6 s, how much is left?',
+        '4 s are left; compare that with half the lifetime.',
+        'Is 4 s less than 5 s?',
+      ],
+      '4': [
+        'rolling does not look at the clock at all.',
+        'It re-sends every session the request touched.',
+        'Not once a day: think of each response.',
+      ],
+      '5': [
+        'What _expire does a browser-session cookie carry?',
+        'With maxAge "session", save() stores no _expire.',
+        'With no expiry to compare, can "less than half left" ever be true?',
+      ],
+    },
     hints: {
       '': [
         'Both options re-send a session nobody changed; they differ in when.',
@@ -648,6 +729,28 @@ export const STEPS: readonly Step[] = [
     title: 'The maxAge "session" pitfall',
     chapter: 9,
     read: ch('09-redis-store', 'the-session-pitfall'),
+    questions: {
+      '1': [
+        'What does a cookie without Expires or Max-Age do?',
+        'It lives as long as the browser session.',
+        'When does a browser session end?',
+      ],
+      '2': [
+        'Read save(): what does it hand to store.set as maxAge here?',
+        'For a browser-session cookie it computes no number.',
+        'It passes the option on as it is.',
+      ],
+      '3': [
+        'Does a browser send anything when it closes?',
+        'Closing a browser sends no request to any server.',
+        'So how could the server learn of it?',
+      ],
+      '4': [
+        'Redis needs a number of milliseconds for PX.',
+        'storeTtl turns "session" into a lifetime of the store’s own choosing.',
+        'Which option of RedisStore sets that lifetime?',
+      ],
+    },
     hints: {
       '': [
         'What does a store receive as maxAge for a browser-session cookie?',
@@ -799,6 +902,33 @@ export const STEPS: readonly Step[] = [
     title: 'Where a session’s time goes',
     chapter: 12,
     read: ch('12-performance', 'where-the-time-goes'),
+    questions: {
+      '1': [
+        'Which of these computes a cryptographic hash?',
+        'JSON and base64 are cheap; the costly part is keyed hashing.',
+        'Chapter 12 measures HMAC-SHA1 against the rest.',
+      ],
+      '2': [
+        'keygrip computes the signature once to check it; tsscmp compares two strings safely.',
+        'tsscmp compares by hashing both sides again with a random key.',
+        'One for the signature, then one per side of the comparison.',
+      ],
+      '3': [
+        'What does a read-only request need from the store?',
+        'It loads the record; nothing changed, so nothing is written.',
+        'Count the calls: load yes, save no.',
+      ],
+      '4': [
+        'A changed session is loaded, then written back.',
+        'One call at the start, one at commit.',
+        'get, then set.',
+      ],
+      '5': [
+        'Where does the time go when the data lives on another machine?',
+        'The CPU work moves to the store; the request waits for the network.',
+        'Think of what a request to Redis costs even when Redis is idle.',
+      ],
+    },
     hints: {
       '': [
         'Think of what a request with a signed cookie session computes.',
@@ -843,8 +973,13 @@ export function findStep(nameOrNumber: string): Step | undefined {
   return STEPS.find((step) => step.name === nameOrNumber);
 }
 
-/** The hints for a failing check: the first key its name contains, else the default. */
-export function hintsFor(step: Step, check: string | undefined): Hints {
+/**
+ * The hints for a failing check: for a quiz, the question that is wrong;
+ * otherwise the first key the check's name contains, else the default.
+ */
+export function hintsFor(step: Step, check: string | undefined, question?: string): Hints {
+  const own = question === undefined ? undefined : step.questions?.[question];
+  if (own) return own;
   if (check) {
     for (const [key, hints] of Object.entries(step.hints)) {
       if (key && check.includes(key)) return hints;

@@ -1,20 +1,39 @@
 /**
  * `npm run learn` — the steps, one after another, against your workspace
- * (`.learn/`, made on first run from `src/`).
+ * (`.learn/`, made on first run from `src/`). `npm run learn -- --help`
+ * prints the commands (USAGE below).
  *
- *   npm run learn                   run from the first unfinished step; stop at the first failure
- *   npm run learn -- --watch        the same, again whenever you save (h: hint, q: quit)
- *   npm run learn -- --all          re-check finished steps too
- *   npm run learn -- list           every step, numbered, and your progress
- *   npm run learn -- run N          one step (a number from list, or a name)
- *   npm run learn -- hint [N]       a hint for the failing check; again for a bigger one (--level 1-3)
- *   npm run learn -- reset N        put one step back as shipped; your version goes to backups/
- *   --workspace DIR                 use another folder than .learn/
- *
- * A failing step is the normal state of learning, so it exits 0; only a
- * mistake on the command line exits non-zero.
+ * Exit status: 0 when every step run passed, 1 when a step failed (or the
+ * steps could not run), 2 for a mistake on the command line — so a script
+ * or an editor task can tell a failing step from a passing one.
  */
 import { StepProcess } from './runner/pool.js';
+
+const USAGE = `Usage: npm run learn [-- COMMAND] [OPTIONS]
+
+  npm run learn                   run from the first unfinished step; stop at the first failure
+  npm run learn -- --watch        the same, again whenever you save (h: hint, q: quit)
+  npm run learn -- --all          re-check finished steps too
+  npm run learn -- list           every step, numbered, and your progress
+  npm run learn -- run N          one step (a number from list, or a name)
+  npm run learn -- hint [N]       a hint for the failing check; again for a bigger one
+  npm run learn -- reset N        put one step back as shipped; your version goes to backups/
+  npm run learn -- restore N      undo the last reset of step N: your version comes back
+
+Options:
+  -w, --watch                     re-run on every save
+  --all                           re-check the steps already done
+  --level 1-3                     with hint: ask for one level directly
+  --workspace DIR                 use another folder than .learn/
+  -h, --help                      print this and exit
+
+Exit status: 0 all passed, 1 a step failed, 2 a mistake on the command line.`;
+
+// Help needs nothing else: print it before anything starts.
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const argv = process.argv.slice(2);
 const first = argv.find((a) => !a.startsWith('-'));
@@ -25,7 +44,6 @@ const early =
     ? new StepProcess()
     : undefined;
 
-const fs = await import('node:fs');
 const path = await import('node:path');
 const { parseArgs } = await import('node:util');
 const learn = await import('./runner/learn.js');
@@ -39,13 +57,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const print = (line = '') => console.log(line);
-
-function usage(): void {
-  print(
-    'Usage: npm run learn [-- --watch | --all | list | run N | hint [N] [--level 1-3] | reset N]',
-  );
-  print('       [--workspace DIR]    N: a step number from list, or its name');
-}
 
 function parse() {
   return parseArgs({
@@ -65,7 +76,8 @@ try {
 } catch (err) {
   early?.kill();
   print(String((err as Error).message));
-  usage();
+  print();
+  print(USAGE);
   process.exit(2);
 }
 
@@ -75,8 +87,8 @@ const [command, name] = positionals;
 
 async function runOnce(options: Parameters<typeof learn.runSteps>[2]): Promise<void> {
   try {
-    await learn.runSteps(dir, print, { all: values.all, ...options });
-    process.exitCode = 0;
+    const outcome = await learn.runSteps(dir, print, { all: values.all, ...options });
+    process.exitCode = outcome.failing ? 1 : 0;
   } catch (err) {
     // Our own mistakes and environment problems: one clear line, no trace.
     print(`Could not run the steps: ${(err as Error).message}`);
@@ -84,7 +96,7 @@ async function runOnce(options: Parameters<typeof learn.runSteps>[2]): Promise<v
   }
 }
 
-function watch(): void {
+async function watch(): Promise<void> {
   let spare = early ?? new StepProcess();
   let running = false;
   let again = false;
@@ -116,15 +128,16 @@ function watch(): void {
       }
     });
   };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.watch(dir, { recursive: true }, (_event, file) => {
-    const changed = String(file ?? '');
-    if (!/\.(ts|txt)$/.test(changed) || /^(node_modules|backups)\b/.test(changed)) return;
+  const onSave = () => {
     savedAt ||= Date.now();
     clearTimeout(timer);
     // Editors write a file in more than one go; wait for the last one.
     timer = setTimeout(trigger, 40);
-  });
+  };
+  // The workspace must exist before it can be watched: the first run
+  // creates it.
+  await learn.ensureWorkspace(dir, print);
+  await learn.watchWorkspace(dir, onSave);
   if (process.stdin.isTTY) {
     process.stdin.setRawMode(true);
     process.stdin.setEncoding('utf8');
@@ -146,10 +159,8 @@ function watch(): void {
   trigger();
 }
 
-if (values.help) {
-  usage();
-} else if (command === undefined) {
-  if (values.watch) watch();
+if (command === undefined) {
+  if (values.watch) await watch();
   else await runOnce({ process: early });
 } else if (command === 'list') {
   learn.listSteps(dir, print);
@@ -158,17 +169,19 @@ if (values.help) {
   if (!step) {
     early?.kill();
     learn.showHint(dir, print, { step: name });
-    process.exitCode = 1;
+    process.exitCode = 2;
   } else {
     await runOnce({ process: early, only: step });
   }
 } else if (command === 'hint') {
   const level = values.level === undefined ? undefined : Number(values.level);
-  process.exitCode = learn.showHint(dir, print, { step: name, level }) ? 0 : 1;
+  process.exitCode = learn.showHint(dir, print, { step: name, level }) ? 0 : 2;
 } else if (command === 'reset' && name) {
-  process.exitCode = (await learn.resetOne(name, dir, print)) ? 0 : 1;
+  process.exitCode = (await learn.resetOne(name, dir, print)) ? 0 : 2;
+} else if (command === 'restore' && name) {
+  process.exitCode = (await learn.restoreOne(name, dir, print)) ? 0 : 2;
 } else {
   early?.kill();
-  usage();
+  print(USAGE);
   process.exitCode = 2;
 }

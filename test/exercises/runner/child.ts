@@ -15,6 +15,7 @@
 import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promiseHooks } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { AssertionError, type Check, show, takeRegistry } from '../kit.js';
 import {
@@ -29,8 +30,20 @@ import {
 
 // Loaded now, while the runner waits for the learner to save: every step
 // needs them, and they are most of the start-up time.
-await import('koa');
+const { default: Koa } = await import('koa');
 await import('keygrip');
+
+/**
+ * Errors Koa caught during the running check. Koa turns an error thrown in
+ * a request into a 500 and emits it on the app, so a check that only looks
+ * at the response sees "500" — the learner needs the error itself.
+ */
+let koaErrors: unknown[] = [];
+const emit = Koa.prototype.emit;
+Koa.prototype.emit = function (this: InstanceType<typeof Koa>, event, ...args) {
+  if (event === 'error') koaErrors.push(args[0]);
+  return emit.call(this, event, ...args);
+} as typeof emit;
 
 const WORKSPACE_ENV = 'KOA_SESSION_WORKSPACE';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -100,6 +113,8 @@ function describeError(err: unknown, check: string): CheckFailure {
 async function runOne(check: Check, hooks: { before: Check['fn'][]; after: Check['fn'][] }) {
   logs = [];
   stray = undefined;
+  koaErrors = [];
+  pending.clear();
   try {
     for (const hook of hooks.before) await hook();
     await check.fn();
@@ -108,7 +123,13 @@ async function runOne(check: Check, hooks: { before: Check['fn'][]; after: Check
     if (stray) throw stray;
     return undefined;
   } catch (err) {
-    return describeError(err, check.name);
+    const failure = describeError(err, check.name);
+    const [server] = koaErrors.filter((e) => e !== err);
+    if (server !== undefined) {
+      const { message, errorName, stack } = describeError(server, check.name);
+      failure.server = { message, errorName, stack };
+    }
+    return failure;
   } finally {
     for (const hook of hooks.after) {
       try {
@@ -202,20 +223,73 @@ function pause() {
 }
 `;
 
+/**
+ * Promises made while a check runs, with where they were made, until they
+ * settle. When a step runs out of time with nothing running, the newest of
+ * those the workspace's code made is where it is waiting.
+ */
+const pending = new Map<Promise<unknown>, { stack?: string }>();
+let tracking: ReturnType<typeof promiseHooks.createHook> | undefined;
+function trackPromises(workspace: string | undefined): void {
+  tracking?.();
+  tracking = undefined;
+  pending.clear();
+  if (!workspace) return;
+  tracking = promiseHooks.createHook({
+    init(promise) {
+      // The stack is captured now but only formatted if it is ever read.
+      const where: { stack?: string } = {};
+      Error.captureStackTrace(where);
+      pending.set(promise, where);
+    },
+    settled(promise) {
+      pending.delete(promise);
+    },
+  });
+}
+
+/** Creation stacks of the newest pending promises the workspace made. */
+function waitingOn(workspace: string): string[] {
+  const found: string[] = [];
+  for (const where of [...pending.values()].reverse()) {
+    const stack = where.stack ?? '';
+    if (stack.includes(workspace + path.sep)) found.push(stack);
+    if (found.length === 3) break;
+  }
+  return found;
+}
+
 async function runJob(job: Job): Promise<void> {
   if (job.workspace) process.env[WORKSPACE_ENV] = job.workspace;
   else delete process.env[WORKSPACE_ENV];
   const watchdog = job.limit ? new Worker(WATCHDOG, { eval: true }) : undefined;
   watchdog?.unref();
+  if (job.limit) trackPromises(job.workspace);
+  let probe: NodeJS.Timeout | undefined;
   try {
     for (const file of job.files) {
       watchdog?.postMessage(Math.max(job.limit! - 1500, job.limit! * 0.8));
+      // A timer that fires only if the main thread is free: if the step
+      // is still not done by then, it is not looping, it is waiting.
+      clearTimeout(probe);
+      if (job.limit) {
+        probe = setTimeout(
+          () => {
+            watchdog?.postMessage(0);
+            void send({ type: 'waiting', promises: waitingOn(job.workspace ?? ROOT) });
+          },
+          Math.max(job.limit - 2500, job.limit * 0.7),
+        );
+      }
       await send({ type: 'check', file, check: '(loading the step)' });
       const run = await runFile(file, job);
       await send({ type: 'step', run });
       if (run.failure && job.stopAtFailure) break;
     }
   } finally {
+    clearTimeout(probe);
+    tracking?.();
+    tracking = undefined;
     watchdog?.postMessage(0);
     await watchdog?.terminate();
   }

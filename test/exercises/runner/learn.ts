@@ -90,11 +90,12 @@ export async function ensureWorkspace(dir: string, print: Print): Promise<boolea
   const { writeWorkspace } = await import('./workspace.js');
   writeWorkspace(dir);
   print(bold(`Created your workspace in ${shown(dir)}/`));
-  print(
-    `It is a copy of src/ with ${STEPS.length} steps to do: functions to write (TODOs), bugs to fix,`,
-  );
-  print(
-    `and predictions and quizzes to answer in ${shown(path.join(dir, 'answers'))}/. Edit there, never src/.`,
+  printWrapped(
+    print,
+    `It is a copy of src/ with ${STEPS.length} steps to do: functions to write (TODOs), ` +
+      `bugs to fix, and predictions and quizzes to answer in ${shown(path.join(dir, 'answers'))}/. ` +
+      'Edit there, never src/.',
+    '',
   );
   print();
   return true;
@@ -154,7 +155,12 @@ export interface RunOptions {
  * Run the steps in order, from the first one not done yet (or from the
  * start with `all`), in one child process, and stop at the first that
  * fails. Passing code steps are ticked only once the workspace
- * type-checks.
+ * type-checks, and nothing is printed as passed before that: each verdict
+ * appears once, final.
+ *
+ * When every step is already ticked, they are all checked again before
+ * the run says the work is finished: a ticked step may have been edited
+ * since.
  */
 export async function runSteps(
   dir: string,
@@ -171,15 +177,12 @@ export async function runSteps(
   }
   const progress = readProgress(dir);
   const outcome: LearnOutcome = { created, passed: [], skipped: [], finished: false };
-  const todo = options.only
-    ? [options.only]
-    : STEPS.filter((step) => options.all || !progress.done[step.name]);
-  if (todo.length === 0) {
-    proc.kill();
-    outcome.finished = true;
-    print(bold(green(`All ${STEPS.length} steps are done. You have rebuilt koa-session.`)));
-    print('Compare your workspace with the reference any time: diff -r .learn/src src');
-    return outcome;
+  const remaining = STEPS.filter((step) => !progress.done[step.name]);
+  // Everything ticked: check it all again before saying so.
+  const recheck = !options.only && !options.all && remaining.length === 0;
+  const todo = options.only ? [options.only] : options.all || recheck ? [...STEPS] : remaining;
+  if (recheck || (options.all && !options.only)) {
+    print(dim(`Checking all ${STEPS.length} steps, the ones already ticked too…`));
   }
   const runs = await proc.run(
     { workspace: dir, files: todo.map(checksOf), explain: true, stopAtFailure: true },
@@ -198,15 +201,22 @@ export async function runSteps(
       passing.push(step);
     }
   }
-  // What passed is shown at once; a code step is ticked only once the
-  // workspace type-checks, which takes a few seconds more. The compiler
-  // starts only now: most runs end in a failing check, and those should
-  // not share the machine with it.
+  // A code step is ticked only once the workspace type-checks. The
+  // compiler starts only now: most runs end in a failing check, and those
+  // should not share the machine with it.
   const needTypes = options.typecheck !== false && passing.some((s) => s.target);
-  const types = needTypes ? typecheck(dir) : undefined;
-  for (const step of passing) {
-    const waiting = needTypes && step.target ? dim('  (checks pass; type-checking…)') : '';
-    print(`${green('✓')}  ${label(step)}  ${dim(step.title)}${waiting}`);
+  let typeErrors = '';
+  if (needTypes) {
+    const count = passing.length === 1 ? 'its checks pass' : `${passing.length} steps pass`;
+    print(dim(`   (${count}; type-checking your workspace before ticking…)`));
+    typeErrors = await typecheck(dir).done;
+  }
+  const firstCode = typeErrors ? passing.find((s) => s.target) : undefined;
+  const ticked = firstCode ? passing.slice(0, passing.indexOf(firstCode)) : passing;
+  for (const step of ticked) {
+    print(clipLine(`${green('✓')}  ${label(step)}  ${dim(step.title)}`));
+    progress.done[step.name] ??= new Date().toISOString();
+    outcome.passed.push(step.name);
   }
   for (const name of outcome.skipped) {
     const step = findStep(name)!;
@@ -217,51 +227,90 @@ export async function runSteps(
     );
     print(dim('   Start it (README "Services") and run npm run learn again to do this one.'));
   }
-  let cause: Step | undefined;
-  if (failed) {
-    const { step, run } = failed;
-    if (progress.done[step.name]) delete progress.done[step.name];
-    outcome.failing = failed;
-    progress.failing = { step: step.name, check: run.failure?.check ?? run.timedOut?.check };
-    cause = printFailure(dir, step, run, print, options.limit ?? TIME_LIMIT_MS);
-    if (cause) delete progress.done[cause.name];
-  }
-  options.onVerdict?.();
-  const typeErrors = types ? await types.done : '';
-  const firstCode = passing.find((s) => s.target);
-  for (const step of passing) {
-    if (typeErrors && firstCode && STEPS.indexOf(step) >= STEPS.indexOf(firstCode)) break;
-    progress.done[step.name] ??= new Date().toISOString();
-    outcome.passed.push(step.name);
-  }
-  if (typeErrors && firstCode) {
+  if (firstCode) {
+    // The step that does not type-check is the one to work on; what
+    // failed after it can wait.
+    for (const step of passing.slice(passing.indexOf(firstCode))) delete progress.done[step.name];
     outcome.typeErrors = typeErrors;
-    print();
     printTypeErrors(dir, firstCode, typeErrors, print);
-    outcome.failing ??= {
+    outcome.failing = {
       step: firstCode,
       run: { file: checksOf(firstCode), passed: 0, total: 0, skipped: 0 },
     };
     progress.failing = { step: firstCode.name, check: undefined };
-    writeProgress(dir, progress);
-    return outcome;
+  } else if (failed) {
+    const { step, run } = failed;
+    delete progress.done[step.name];
+    outcome.failing = failed;
+    progress.failing = {
+      step: step.name,
+      check: run.failure?.check ?? run.timedOut?.check,
+      ...(run.failure?.table ? { row: run.failure.table.find((r) => !r.ok)?.key } : {}),
+    };
+    const cause = printFailure(dir, step, run, print, options.limit ?? TIME_LIMIT_MS);
+    if (cause) delete progress.done[cause.name];
+  } else {
+    progress.failing = undefined;
   }
-  if (failed) {
-    writeProgress(dir, progress);
-    return outcome;
-  }
-  progress.failing = undefined;
   writeProgress(dir, progress);
-  outcome.finished = STEPS.every((s) => progress.done[s.name]);
+  outcome.finished =
+    !outcome.failing && !outcome.skipped.length && STEPS.every((s) => progress.done[s.name]);
+  if (outcome.finished && !options.only && todo.length < STEPS.length) {
+    // The last step just passed: check them all before saying it is done.
+    print();
+    return runSteps(dir, print, { ...options, process: undefined, all: true });
+  }
+  options.onVerdict?.();
   if (options.only) return outcome;
   print();
+  printProgress(progress, print);
   if (outcome.finished) {
-    print(bold(green(`All ${STEPS.length} steps done. You have rebuilt koa-session.`)));
-    print('Compare your workspace with the reference any time: diff -r .learn/src src');
-  } else if (outcome.skipped.length) {
+    print();
+    const types = needTypes ? ', and TypeScript agrees' : '';
+    print(bold(green(`All ${STEPS.length} steps pass, every one checked just now${types}.`)));
+    print(
+      bold(
+        green(
+          'The session middleware in your workspace runs on your code: you have rebuilt koa-session.',
+        ),
+      ),
+    );
+    print(`Compare it with the original any time: diff -r ${shown(dir)}/src src`);
+  } else if (!outcome.failing && outcome.skipped.length) {
     print(`Everything else is done; ${outcome.skipped.join(', ')} waits for its service.`);
   }
   return outcome;
+}
+
+/**
+ * The progress bar, as Rustlings draws it, one cell per step, grouped by
+ * chapter: done, the step you are on, still to do.
+ *
+ *   Progress  ████ ██ ███████ ██▶░░░░░ ░░ ░░ ░░░░ ░░░ ░░░ ░░ ░░░░░░░ ░  16/45
+ *   chapter   1    2  3       4        5  6  7    8   9   10 11      12
+ */
+export function progressLines(progress: Progress): [string, string] {
+  const next = STEPS.find((s) => !progress.done[s.name]);
+  const chapters = [...new Set(STEPS.map((s) => s.chapter))];
+  let bar = '';
+  let names = '';
+  for (const chapter of chapters) {
+    const steps = STEPS.filter((s) => s.chapter === chapter);
+    const cells = steps
+      .map((s) => (progress.done[s.name] ? green('█') : s === next ? yellow('▶') : dim('░')))
+      .join('');
+    bar += `${cells} `;
+    names += String(chapter).padEnd(steps.length + 1);
+  }
+  const done = STEPS.filter((s) => progress.done[s.name]).length;
+  return [
+    `${bold('Progress')}  ${bar} ${bold(`${done}/${STEPS.length}`)}`,
+    dim(`chapter   ${names.trimEnd()}`),
+  ];
+}
+
+function printProgress(progress: Progress, print: Print): void {
+  for (const line of progressLines(progress)) print(line);
 }
 
 function printTypeErrors(dir: string, step: Step, errors: string, print: Print): void {
@@ -344,6 +393,40 @@ export function whereToEdit(dir: string, step: Step): string {
   return `${shown(at)}:${open + 1}`;
 }
 
+/** How wide the learner's terminal is (80 when it is not a terminal). */
+const WIDTH = Math.min(Math.max(process.stdout.columns || 80, 60), 120);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: measuring without ANSI colour codes
+const visible = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+
+/**
+ * Print `text` wrapped at word boundaries to the terminal's width, the
+ * first line after `first`, the rest after `rest` (indentation).
+ */
+function printWrapped(print: Print, text: string, first: string, rest = first): void {
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && visible(line) + 1 + visible(word) > WIDTH) {
+      print(line);
+      line = rest;
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  print(line);
+}
+
+/** A line cut to the terminal's width, with … where it was cut. */
+function clipLine(text: string, width = WIDTH): string {
+  if (visible(text) <= width) return text;
+  // Cut plain text only: a cut inside a colour code would garble it.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colour codes
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  return `${plain.slice(0, width - 1)}…`;
+}
+
 /** A value as the learner should see it: on one line, at most `max` characters. */
 function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s*\n\s*/g, ' ');
@@ -373,17 +456,58 @@ function printFailure(
   print: Print,
   limit: number,
 ): Step | undefined {
-  print(`${red(bold('✗'))}  ${bold(label(step))}  ${step.title}`);
+  const head = `${red(bold('✗'))}  ${bold(label(step))}`;
+  if (visible(`${head}  ${step.title}`) <= WIDTH) print(`${head}  ${step.title}`);
+  else {
+    print(head);
+    printWrapped(print, step.title, '   ');
+  }
   print();
   let cause: Step | undefined;
-  if (run.timedOut) {
-    print(`   ${bold('Your code did not finish')} — a loop that never ends?`);
+  if (run.timedOut?.waiting) {
+    // Nothing was running: an await that never got its answer.
+    const seconds = (run.timedOut.ms / 1000).toFixed(0);
+    print(`   ${bold('Your code did not finish')}: it was waiting for a promise that never`);
+    print(`   settles (nothing was running any more). Stopped after ${seconds} s, in the check:`);
+    if (run.timedOut.check) print(`     ${run.timedOut.check}`);
+    const made = run.timedOut.waiting.promises
+      .map((stack) => learnerFrames(stack, dir))
+      .find((frames) => frames.length);
+    if (made) {
+      printFrames(
+        made,
+        print,
+        'The newest promise your code made that is still pending, made here:',
+      );
+      const owner = made.map((f) => stepAt(f, dir)).find(Boolean);
+      if (owner && owner !== step) {
+        print(
+          yellow(
+            `   That is step ${number(owner)}'s code (${owner.name}): npm run learn -- run ${number(owner)}`,
+          ),
+        );
+      }
+    } else {
+      print(
+        '   Your code made no promise that is still pending: it is waiting on one the checks gave it.',
+      );
+    }
+    printWrapped(
+      print,
+      'Look for a new Promise whose resolve is never called, an await on something that never ' +
+        'answers, or a call your code must make (next(), a store method) and does not.',
+      '   ',
+    );
+  } else if (run.timedOut) {
+    print(`   ${bold('Your code did not finish')}: it was still running. A loop that never ends?`);
     print(`   It was stopped after ${(limit / 1000).toFixed(0)} s, during the check:`);
     if (run.timedOut.check) print(`     ${run.timedOut.check}`);
     const frames = learnerFrames(run.timedOut.stack, dir);
     printFrames(frames, print, 'Your code was here when it was stopped, innermost first:');
-    print(
-      '   Look for a while/for loop whose condition never changes, or a function that calls itself.',
+    printWrapped(
+      print,
+      'Look for a while/for loop whose condition never changes, or a function that calls itself.',
+      '   ',
     );
   } else if (run.failure) {
     cause = printCheckFailure(dir, step, run, run.failure, print);
@@ -392,9 +516,9 @@ function printFailure(
   }
   print();
   if (step.kind === 'predict' || step.kind === 'quiz') {
-    print(`   Answer: ${whereToEdit(dir, step)}`);
+    print(clipLine(`   Answer: ${whereToEdit(dir, step)}`));
   } else {
-    print(`   ${step.kind === 'fix' ? 'Fix:   ' : 'Write: '} ${whereToEdit(dir, step)}`);
+    print(clipLine(`   ${step.kind === 'fix' ? 'Fix:   ' : 'Write: '} ${whereToEdit(dir, step)}`));
   }
   print(`   Read:   ${step.read}`);
   print(dim(`   Stuck?  npm run learn -- hint   (a nudge first; ask again for more)`));
@@ -408,8 +532,11 @@ function printCheckFailure(
   failure: CheckFailure,
   print: Print,
 ): Step | undefined {
-  const todo = parseTodo(failure.message);
-  const frames = learnerFrames(failure.stack, dir);
+  // An error Koa caught and answered with a 500 is what went wrong; the
+  // check only saw its effect.
+  const server = failure.server;
+  const todo = parseTodo(server?.message ?? failure.message);
+  const frames = learnerFrames(server?.stack ?? failure.stack, dir);
   const owner = frames.map((f) => stepAt(f, dir)).find(Boolean);
   const earlier = (s: Step | undefined) => s && s !== step && number(s) < number(step);
   let cause: Step | undefined;
@@ -419,7 +546,12 @@ function printCheckFailure(
     for (const line of plainLines(failure.message, 10)) print(`     ${line}`);
   } else if (todo && todo.step === step.name) {
     print(`   Not written yet: ${bold(todo.fn)}`);
-    print(dim(`   (check ${run.passed + 1} of ${run.total}: ${failure.check})`));
+    printWrapped(
+      print,
+      dim(`(check ${run.passed + 1} of ${run.total}: ${failure.check})`),
+      '   ',
+      '    ',
+    );
   } else if (todo) {
     cause = findStep(todo.step);
     print(`   This step needs ${bold(todo.fn)}, which is still a TODO.`);
@@ -431,8 +563,21 @@ function printCheckFailure(
       );
     }
   } else {
-    print(`   Check ${run.passed + 1} of ${run.total} fails: ${bold(failure.check)}`);
-    if (failure.table) {
+    printWrapped(
+      print,
+      `Check ${run.passed + 1} of ${run.total} fails: ${bold(failure.check)}`,
+      '   ',
+      '     ',
+    );
+    if (server) {
+      const name = server.errorName ? `${server.errorName}: ` : '';
+      for (const line of plainLines(`${name}${server.message}`, 6)) if (line) print(`     ${line}`);
+      const saw = failure.diff
+        ? `${failure.label ? `${failure.label} ` : ''}${oneLine(failure.actual ?? '', 40)}, expected ${oneLine(failure.expected ?? '', 40)}`
+        : oneLine(failure.message, 80);
+      print(dim('   (your code threw this during the request; Koa caught it and answered 500,'));
+      print(dim(`   so the check saw only: ${saw})`));
+    } else if (failure.table) {
       printTable(failure, print);
     } else if (failure.diff) {
       if (failure.label) print(`     ${failure.label}`);
@@ -443,7 +588,7 @@ function printCheckFailure(
       const lines = plainLines(`${name}${failure.message}`, 6);
       for (const line of lines) if (line) print(`     ${line}`);
     }
-    if (!failure.assertion && !failure.loading) {
+    if (!server && !failure.assertion && !failure.loading) {
       print(dim('   (your code threw this error; the check did not get to compare anything)'));
     }
     if (frames.length) printFrames(frames, print, 'Your code, innermost first:');
@@ -535,12 +680,47 @@ function printTable(failure: CheckFailure, print: Print): void {
   }
 }
 
+/**
+ * Call `onSave` whenever a step's file in the workspace changes. Resolves
+ * once watching has begun.
+ *
+ * chokidar, not `fs.watch(dir, { recursive: true })`: on Linux, Node 20's
+ * recursive watch loses a file for good once an editor saves it by
+ * writing a temporary file and renaming it over the original (`sed -i`,
+ * "safe write"), and watch mode would go silent after that save.
+ */
+export async function watchWorkspace(
+  dir: string,
+  onSave: () => void,
+): Promise<() => Promise<void>> {
+  const { watch } = await import('chokidar');
+  const skip = (file: string) => {
+    const rel = path.relative(dir, file).split(path.sep);
+    return (
+      rel[0] === 'node_modules' ||
+      rel[0] === 'backups' ||
+      rel.some((p) => p.startsWith('.') && p !== '.')
+    );
+  };
+  const watcher = watch(dir, {
+    ignoreInitial: true,
+    followSymlinks: false,
+    ignored: (file) => skip(file),
+  });
+  watcher.on('all', (event, file) => {
+    if (event === 'addDir' || event === 'unlinkDir') return;
+    if (/\.(ts|txt)$/.test(file)) onSave();
+  });
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return () => watcher.close();
+}
+
 /** `list`: every step, numbered, with its kind, and where you are. */
 export function listSteps(dir: string, print: Print): void {
   const progress: Progress = isWorkspace(dir) ? readProgress(dir) : { done: {} };
   const next = STEPS.find((s) => !progress.done[s.name]);
-  const done = STEPS.filter((s) => progress.done[s.name]).length;
-  print(bold(`Steps (${done} of ${STEPS.length} done)`));
+  printProgress(progress, print);
+  print();
   let chapter = 0;
   STEPS.forEach((step, i) => {
     if (step.chapter !== chapter) {
@@ -583,9 +763,14 @@ export function showHint(
       return true;
     }
   }
-  const check = progress.failing?.step === step.name ? progress.failing.check : undefined;
-  const hints = hintsFor(step, check);
-  const key = `${step.name} › ${check ?? ''}`;
+  const failing = progress.failing?.step === step.name ? progress.failing : undefined;
+  const check = failing?.check;
+  // A quiz: the hints of the first question that is not right yet, each
+  // question with levels of its own.
+  const question =
+    failing?.row !== undefined && step.questions?.[failing.row] ? failing.row : undefined;
+  const hints = hintsFor(step, check, question);
+  const key = `${step.name} › ${check ?? ''}${question === undefined ? '' : ` › ${question}`}`;
   const shownSoFar = progress.hints?.[key] ?? 0;
   const next = Math.min(Math.max(level ?? shownSoFar + 1, 1), hints.length);
   const words = ['a nudge', 'the shape', 'nearly the answer'];
@@ -594,7 +779,8 @@ export function showHint(
       `Hint ${next} of ${hints.length} (${words[next - 1]}) — step ${number(step)}, ${step.name}`,
     ),
   );
-  if (check) print(dim(`for the check: ${check}`));
+  if (question !== undefined) print(dim(`for question ${question} of answers/${step.name}.txt`));
+  else if (check) print(dim(`for the check: ${check}`));
   print();
   for (let i = 0; i < next; i++) {
     const text = `${i + 1}. ${hints[i]}`;
@@ -647,6 +833,32 @@ export async function resetOne(which: string, dir: string, print: Print): Promis
         .join(', ')}.`,
     );
   }
+  return true;
+}
+
+/** `restore STEP`: undo the last reset of a step. */
+export async function restoreOne(which: string, dir: string, print: Print): Promise<boolean> {
+  const step = findStep(which);
+  if (!step) {
+    unknownStep(which, print);
+    return false;
+  }
+  if (!isWorkspace(dir)) {
+    print(`There is no workspace in ${shown(dir)} yet: npm run learn creates it.`);
+    return false;
+  }
+  const { restoreStep } = await import('./workspace.js');
+  const restored = restoreStep(dir, step);
+  if (!restored) {
+    print(`Step ${number(step)} (${step.name}) has never been reset: there is nothing to restore.`);
+    return false;
+  }
+  print(
+    `Restored step ${number(step)} (${bold(step.name)}): ${restored.files.map((f) => shown(path.join(dir, f))).join(', ')} is your version again,`,
+  );
+  print(`from ${shown(restored.from)}/.`);
+  print(`What it replaced is kept in ${shown(restored.backup)}/`);
+  print(dim('npm run learn checks it again.'));
   return true;
 }
 

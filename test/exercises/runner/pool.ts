@@ -34,6 +34,7 @@ export class StepProcess {
   #done: ((runs: StepRun[]) => void) | undefined;
   #onCheck: ((message: { file: string; check: string }) => void) | undefined;
   #failed: ((err: Error) => void) | undefined;
+  #onWaiting: ((promises: string[]) => void) | undefined;
   #stderr = '';
   #finished: StepRun[] = [];
 
@@ -57,6 +58,7 @@ export class StepProcess {
           this.#onCheck?.(message);
         } else if (message.type === 'step') this.#finished.push(message.run);
         else if (message.type === 'done') this.#done?.(this.#finished);
+        else if (message.type === 'waiting') this.#onWaiting?.(message.promises);
       });
       this.child.once('exit', (code, signal) => {
         const err = new Error(
@@ -89,36 +91,49 @@ export class StepProcess {
         const arm = () => {
           clearTimeout(timer);
           started = Date.now();
-          timer = setTimeout(async () => {
-            timedOut = true;
-            // The watchdog may still be writing down where the step is
-            // stuck: give it a moment (a busy machine is slow), then kill.
-            for (let i = 0; i < 40 && !this.#stderr.includes(STUCK); i++) {
-              await new Promise((r) => setTimeout(r, 50));
-            }
-            this.child.kill('SIGKILL');
-            const stuck = this.#current;
-            const mark = this.#stderr.lastIndexOf(STUCK);
-            let stack: string | undefined;
-            if (mark !== -1) {
-              try {
-                stack = JSON.parse(this.#stderr.slice(mark + STUCK.length).split('\n')[0]!);
-              } catch {
-                // Cut short: no location, only the message.
-              }
-            }
-            resolve([
-              ...this.#finished,
-              {
-                file: stuck?.file ?? job.files[this.#finished.length]!,
-                passed: 0,
-                total: 0,
-                skipped: 0,
-                timedOut: { check: stuck?.check, ms: Date.now() - started, stack },
-              },
-            ]);
-          }, limit);
+          timer = setTimeout(() => void stop(), limit);
         };
+        // Out of time (or idle, the child says, so out of time for sure):
+        // note where the step was, kill the process, report it.
+        let stopping = false;
+        const stop = async (waiting?: { promises: string[] }) => {
+          if (stopping) return;
+          stopping = true;
+          clearTimeout(timer);
+          timedOut = true;
+          // The watchdog may still be writing down where the step is
+          // stuck: give it a moment (a busy machine is slow), then kill.
+          for (let i = 0; i < 40 && !waiting && !this.#stderr.includes(STUCK); i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          this.child.kill('SIGKILL');
+          const stuck = this.#current;
+          const mark = this.#stderr.lastIndexOf(STUCK);
+          let stack: string | undefined;
+          if (mark !== -1 && !waiting) {
+            try {
+              stack = JSON.parse(this.#stderr.slice(mark + STUCK.length).split('\n')[0]!);
+            } catch {
+              // Cut short: no location, only the message.
+            }
+          }
+          resolve([
+            ...this.#finished,
+            {
+              file: stuck?.file ?? job.files[this.#finished.length]!,
+              passed: 0,
+              total: 0,
+              skipped: 0,
+              timedOut: {
+                check: stuck?.check,
+                ms: Date.now() - started,
+                stack,
+                ...(waiting ? { waiting } : {}),
+              },
+            },
+          ]);
+        };
+        this.#onWaiting = (promises) => void stop({ promises });
         this.#onCheck = (message) => {
           if (message.file !== file) {
             file = message.file;

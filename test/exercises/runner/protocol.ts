@@ -46,6 +46,11 @@ export interface CheckFailure {
   loading?: boolean;
   /** What the code printed while this check ran. */
   logs: string[];
+  /**
+   * An error Koa caught during this check (and answered with a 500): what
+   * the check saw was only its effect, so the runner shows the error.
+   */
+  server?: { message: string; errorName?: string; stack?: string };
   caught?: CaughtError[];
   /** A predict or quiz step: each answer beside the truth. */
   table?: AnswerRow[];
@@ -73,11 +78,22 @@ export interface StepRun {
    * The child was killed at the time limit while running `check`; `stack`
    * is where its main thread was just before (when the watchdog got it).
    */
-  timedOut?: { check: string | undefined; ms: number; stack?: string };
+  timedOut?: {
+    check: string | undefined;
+    ms: number;
+    stack?: string;
+    /**
+     * Nothing was running: the check was waiting for a promise that never
+     * settled. `promises` are the creation stacks of the newest ones still
+     * pending that the workspace's code made, newest first.
+     */
+    waiting?: { promises: string[] };
+  };
 }
 
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'check'; file: string; check: string }
   | { type: 'step'; run: StepRun }
+  | { type: 'waiting'; promises: string[] }
   | { type: 'done' };

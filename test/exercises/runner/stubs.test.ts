@@ -170,6 +170,18 @@ describe('the catalog against the real sources', () => {
     }
   });
 
+  it('every quiz question has hints of its own, three levels each', () => {
+    for (const step of STEPS.filter((s) => s.kind === 'quiz')) {
+      const sheet = fs.readFileSync(path.join(ROOT, 'test/exercises', answerOf(step)!), 'utf8');
+      const questions = sheet
+        .split('\n')
+        .filter((l) => !l.startsWith('#') && l.includes(':'))
+        .map((l) => l.split(':')[0]!.trim());
+      expect(Object.keys(step.questions ?? {}), step.name).toEqual(questions);
+      for (const hints of Object.values(step.questions!)) expect(hints, step.name).toHaveLength(3);
+    }
+  });
+
   it('every step file belongs to exactly one step', () => {
     const files = fs.readdirSync(path.join(ROOT, 'test/exercises/steps'));
     const listed = STEPS.map((s) => path.basename(checksOf(s))).sort();

@@ -238,12 +238,73 @@ export function resetStep(dir: string, step: Step): { files: string[]; backup: s
   return { files: touched, backup };
 }
 
+/**
+ * Undo the last `reset` of `step`: its region (or answer sheet) comes back
+ * from the newest backup `resetStep` made, the rest of the file stays as
+ * it is now. What it replaces is backed up first, so a restore can be
+ * undone too. Returns undefined when there is no backup of the step.
+ */
+export function restoreStep(
+  dir: string,
+  step: Step,
+): { files: string[]; from: string; backup: string } | undefined {
+  const backups = path.join(dir, 'backups');
+  const suffix = `-${step.name}`;
+  const folders = fs.existsSync(backups)
+    ? fs
+        .readdirSync(backups)
+        .filter((f) => f.endsWith(suffix) && !findStepSuffix(f, suffix))
+        .sort()
+    : [];
+  const newest = folders.at(-1);
+  if (!newest) return undefined;
+  const target = step.target;
+  const file = target?.file ?? answerOf(step)!;
+  const saved = path.join(backups, newest, file);
+  if (!fs.existsSync(saved)) return undefined;
+  const theirs = fs.readFileSync(saved, 'utf8');
+  const at = path.join(dir, file);
+  const current = fs.existsSync(at) ? fs.readFileSync(at, 'utf8') : undefined;
+  let next = theirs;
+  if (current !== undefined && target) {
+    const replaced = replaceRegion(current, theirs, target.region);
+    if (replaced === undefined) {
+      throw new Error(
+        `${file} no longer has the "// #region ${target.region}" lines, so I cannot tell where ` +
+          `your version goes. It is in ${path.join(backups, newest, file)}: copy it back by hand.`,
+      );
+    }
+    next = replaced;
+  }
+  // What the restore replaces is kept too (it is the newest backup now).
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const backup = path.join(backups, `${stamp}-${step.name}`);
+  if (current !== undefined) {
+    fs.mkdirSync(path.dirname(path.join(backup, file)), { recursive: true });
+    fs.writeFileSync(path.join(backup, file), current);
+  }
+  fs.writeFileSync(at, next);
+  return { files: [file], from: path.join(backups, newest), backup };
+}
+
+/**
+ * A backup folder is `<time>-<step>`; a step whose name ends with another
+ * step's name (none today) must not pick up the other's backups.
+ */
+function findStepSuffix(folder: string, suffix: string): boolean {
+  const stem = folder.slice(0, -suffix.length);
+  return !/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/.test(stem);
+}
+
 /** What `progress.json` holds. */
 export interface Progress {
   /** Step name → when it passed (ISO date). */
   done: Record<string, string>;
-  /** The check that failed last, so `hint` knows what to help with. */
-  failing?: { step: string; check: string | undefined };
+  /**
+   * The check that failed last, so `hint` knows what to help with; for an
+   * answer sheet, the first line that is not right yet.
+   */
+  failing?: { step: string; check: string | undefined; row?: string };
   /** Hints shown so far, per "step › check". */
   hints?: Record<string, number>;
 }

@@ -69,4 +69,11 @@ describe('the session middleware', () => {
     const { log } = await request({ autoCommit: false });
     expect(log, 'what happened, in order').toEqual(['handler']);
   });
+
+  it('autoCommit is read from your options, not from ctx.sessionOptions: a handler cannot turn it off', async () => {
+    const { log } = await request({}, (ctx) => {
+      ctx.sessionOptions!.autoCommit = false;
+    });
+    expect(log, 'what happened, in order').toEqual(['handler', 'commit']);
+  });
 });

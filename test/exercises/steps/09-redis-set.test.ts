@@ -15,8 +15,31 @@ const { RedisStore } = await redis();
 describe.runIf(hasRedis)('RedisStore against a real Redis', () => {
   const { client, prefix } = useRedis();
 
-  const store = (options: { sessionTtl?: number } = {}) =>
-    new RedisStore({ client, prefix, ...options });
+  const store = (
+    options: { sessionTtl?: number; wait?: { replicas: number; timeout: number } } = {},
+  ) => new RedisStore({ client, prefix, ...options });
+
+  /**
+   * The commands Redis itself receives while `fn` runs, from every
+   * connection, in order (Redis MONITOR, on a connection of its own).
+   */
+  async function commandsDuring(fn: () => Promise<unknown>) {
+    const monitor = await client.duplicate().monitor();
+    const seen: { args: string[]; source: string }[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) =>
+      seen.push({ args, source }),
+    );
+    try {
+      await fn();
+      // MONITOR reports a command once it has run; one more round trip on
+      // the checks' own connection lets the last report arrive.
+      await client.ping();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      monitor.disconnect();
+    }
+    return seen;
+  }
 
   describe('RedisStore.set', () => {
     it('set writes the session as JSON text under prefix + id', async () => {
@@ -36,6 +59,31 @@ describe.runIf(hasRedis)('RedisStore against a real Redis', () => {
       const ttl = await client.pttl(`${prefix}id-browser`);
       expect(ttl).toBeGreaterThan(4000);
       expect(ttl).toBeLessThanOrEqual(5000);
+    });
+  });
+
+  describe('the wait option (chapter 13)', () => {
+    it('with wait, a WAIT with its numbers follows the SET on the same connection', async () => {
+      const seen = await commandsDuring(() =>
+        store({ wait: { replicas: 0, timeout: 50 } }).set('id-wait', { n: 1 }, 60_000),
+      );
+      const at = seen.findIndex(
+        (c) => c.args[0]?.toLowerCase() === 'set' && c.args[1] === `${prefix}id-wait`,
+      );
+      expect(at, 'Redis received the SET').toBeGreaterThanOrEqual(0);
+      const next = seen.slice(at + 1).find((c) => c.source === seen[at]!.source);
+      expect(
+        next?.args.map((a) => a.toLowerCase()),
+        'the next command on that connection',
+      ).toEqual(['wait', '0', '50']);
+    });
+
+    it('without wait, no WAIT is sent', async () => {
+      const seen = await commandsDuring(() => store().set('id-nowait', { n: 1 }, 60_000));
+      expect(
+        seen.filter((c) => c.args[0]?.toLowerCase() === 'wait').length,
+        'WAIT commands Redis received',
+      ).toBe(0);
     });
   });
 
