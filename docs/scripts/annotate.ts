@@ -26,8 +26,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STEPS } from '../../test/exercises/catalog.js';
 
 export interface Section {
   /** Markdown prose taken from the comments. */
@@ -38,6 +39,8 @@ export interface Section {
   codeLine: number;
   /** Region names that start at this section. */
   regions: string[];
+  /** Region names open at any line of this section's code. */
+  within: string[];
 }
 
 const REGION = /^\s*\/\/ ?#(end)?region ([\w-]+)\s*$/;
@@ -181,9 +184,10 @@ function polishProse(markdown: string): string {
 export function sections(source: string): Section[] {
   const lines = source.replace(/\r\n/g, '\n').split('\n');
   const result: Section[] = [];
-  let current: Section = { prose: '', code: '', codeLine: 1, regions: [] };
+  let current: Section = { prose: '', code: '', codeLine: 1, regions: [], within: [] };
   let codeLines: string[] = [];
   let pendingRegions: string[] = [];
+  const open = new Set<string>();
 
   const flush = () => {
     current.code = trimBlankEdges(codeLines).join('\n');
@@ -192,7 +196,7 @@ export function sections(source: string): Section[] {
   };
   const startSection = (prose: string) => {
     flush();
-    current = { prose: prose.trim(), code: '', codeLine: 0, regions: pendingRegions };
+    current = { prose: prose.trim(), code: '', codeLine: 0, regions: pendingRegions, within: [] };
     pendingRegions = [];
   };
 
@@ -201,7 +205,10 @@ export function sections(source: string): Section[] {
     const line = lines[i] as string;
     const region = REGION.exec(line);
     if (region) {
-      if (!region[1]) pendingRegions.push(region[2] as string);
+      if (!region[1]) {
+        pendingRegions.push(region[2] as string);
+        open.add(region[2] as string);
+      } else open.delete(region[2] as string);
       i++;
       continue;
     }
@@ -237,6 +244,7 @@ export function sections(source: string): Section[] {
       continue;
     }
     if (codeLines.length === 0) current.codeLine = i + 1;
+    for (const name of open) if (!current.within.includes(name)) current.within.push(name);
     codeLines.push(line);
     i++;
   }
@@ -263,8 +271,24 @@ export function slugFor(file: string): string {
   return `src-${file.replace(/\.ts$/, '').replace(/[\\/]/g, '-')}`;
 }
 
+/**
+ * The exercises whose answer is a region of `src/<file>`, by region name:
+ * that code is folded on the page, as in the chapters, so a reader who is
+ * doing the exercises opens it on purpose.
+ */
+function exercisesIn(file: string): Map<string, { n: number; name: string }> {
+  const found = new Map<string, { n: number; name: string }>();
+  STEPS.forEach((step, i) => {
+    if (step.target?.file === `src/${file.split(sep).join('/')}`) {
+      found.set(step.target.region, { n: i + 1, name: step.name });
+    }
+  });
+  return found;
+}
+
 /** Render one file as a Markdown page. */
 export function renderPage(file: string, source: string): string {
+  const exercises = exercisesIn(file);
   const title = `src/${file}`;
   const parts: string[] = [
     '---',
@@ -291,11 +315,20 @@ export function renderPage(file: string, source: string): string {
       const fence = section.code.includes('```') ? '````' : '```';
       // `show-port`: tint the port's trace calls here, never fold them
       // (docs/scripts/port-lines.ts); folding would shift the line numbers.
+      const exercise = section.within.map((name) => exercises.get(name)).find(Boolean);
+      if (exercise) {
+        parts.push(
+          '<details class="docco-fold">',
+          `<summary>Reference implementation — try exercise ${exercise.n} first (<code>npm run learn -- run ${exercise.name}</code>)</summary>`,
+          '',
+        );
+      }
       parts.push(
         `${fence}ts:line-numbers=${section.codeLine} show-port`,
         dedent(section.code),
         fence,
       );
+      if (exercise) parts.push('', '</details>');
     }
     parts.push('', '</div>', '</div>', '');
   }

@@ -92,12 +92,14 @@ describeBookOnly('the annotated source generator', () => {
         code: 'export const answer = 42;',
         codeLine: 2,
         regions: [],
+        within: [],
       },
       {
         prose: 'Doubling, step by step.',
         code: 'export const twice = (n: number) => n * 2;',
         codeLine: 5,
         regions: ['twice'],
+        within: ['twice'],
       },
     ]);
   });
