@@ -10,7 +10,8 @@
  * a jar with your chapter-1 `parseSetCookie`, and a jar into a `Cookie`
  * header.
  *
- * This file is the reference solution; yours is `.learn/attacks.ts`.
+ * Steps 38 to 41 of `npm run learn` ask for the four attacks: in the
+ * exercise workspace (`.learn/attacks.ts`) they start as TODOs.
  *
  * Read with: chapters/11-security.md
  */

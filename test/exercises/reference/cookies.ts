@@ -6,8 +6,8 @@
  * write small versions of both here, so that the `.sig` cookie and the
  * attributes in a `Set-Cookie` line stop being magic.
  *
- * This file is the reference solution. Your copy lives in the exercise
- * workspace (`.learn/cookies.ts`), with the bodies replaced by TODOs.
+ * Steps 1 to 3 of `npm run learn` ask for these three bodies: in the
+ * exercise workspace (`.learn/cookies.ts`) they start as TODOs.
  *
  * Read with: chapters/01-cookies.md#signing and chapters/01-cookies.md#attributes
  */

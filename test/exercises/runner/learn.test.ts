@@ -237,6 +237,30 @@ describe('npm run learn, as a learner uses it', () => {
     expect(after.passed, 'ticked').toEqual(['two-places']);
   }, 60_000);
 
+  it('a predict step reveals a real value only beside a real attempt, never beside an x', async () => {
+    const step = findStep('regenerate')!;
+    const dir = workspaceAt(step.name);
+    const sheet = path.join(dir, 'answers/regenerate.txt');
+    const blank = fs.readFileSync(sheet, 'utf8');
+    const xs = blank.replace(/^([^#\n][^:\n]*): $/gm, '$1: x');
+    expect(xs, 'every line filled with x').not.toMatch(/^[^#\n][^:\n]*: $/m);
+    fs.writeFileSync(sheet, xs);
+    const out = capture();
+    await runSteps(dir, out.print, { ...fast, only: step });
+    const reference = fs.readFileSync(path.join(ANSWERS_DIR, 'answers/regenerate.txt'), 'utf8');
+    for (const line of reference.split('\n').filter((l) => !l.startsWith('#') && l.includes(':'))) {
+      const truth = line.slice(line.indexOf(':') + 1).trim();
+      expect(out.text(), `"${truth}" stays hidden`).not.toContain(truth);
+    }
+    expect(out.text()).toContain('(answer as asked)');
+    // A real attempt at one line (a wrong one) shows that line's truth.
+    fs.writeFileSync(sheet, xs.replace('store calls: x', 'store calls: get, set'));
+    const tried = capture();
+    await runSteps(dir, tried.print, { ...fast, only: step });
+    expect(tried.text()).toMatch(/store calls\s+get, set\s+get, destroy, set, set\s+✗/);
+    expect(tried.text(), 'the others stay hidden').not.toContain('anonymous-id');
+  }, 60_000);
+
   it('a quiz step never gives the answer away', async () => {
     const dir = workspaceAt('why-sig');
     const sheet = path.join(dir, 'answers/why-sig.txt');

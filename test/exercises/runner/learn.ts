@@ -668,7 +668,7 @@ function printTable(failure: CheckFailure, print: Print): void {
   // The truth is shown only beside a prediction you have made: a blank
   // line stays hidden, so the sheet cannot be filled in by copying.
   const real = (row: (typeof rows)[number]) =>
-    row.given.trim() ? (row.real ?? '') : '(predict first)';
+    !row.given.trim() ? '(predict first)' : row.hidden ? '(answer as asked)' : (row.real ?? '');
   const givenWidth = Math.min(Math.max(...rows.map((r) => quote(r.given).length), 10), 34);
   const realWidth = Math.min(Math.max(...rows.map((r) => real(r).length), 6), 34);
   print(dim(`     ${''.padEnd(keyWidth)}  ${'you said'.padEnd(givenWidth)}  really`));
@@ -676,6 +676,17 @@ function printTable(failure: CheckFailure, print: Print): void {
     const mark = row.ok ? green('✓') : red('✗');
     print(
       `     ${row.key.padEnd(keyWidth)}  ${quote(row.given).padEnd(givenWidth)}  ${real(row).padEnd(realWidth)}  ${mark}`,
+    );
+  }
+  if (rows.some((row) => row.hidden && row.given.trim())) {
+    print();
+    printWrapped(
+      print,
+      dim(
+        'The real value appears beside an answer of the form its line asks for (a status, ' +
+          'names from the list, yes or no, an id …), not beside a placeholder.',
+      ),
+      '     ',
     );
   }
 }

@@ -63,6 +63,8 @@ export interface AnswerRow {
   given: string;
   /** The real value (predict); left out for quizzes, which must not give answers away. */
   real?: string;
+  /** predict: no real attempt at this line yet, so `real` is withheld (and empty). */
+  hidden?: boolean;
   ok: boolean;
 }
 

@@ -261,6 +261,12 @@ describe('the catalog against the real sources', () => {
 });
 
 describe('a generated workspace', () => {
+  it('never calls itself the reference solution', () => {
+    for (const [file, text] of renderWorkspace(STEPS).files) {
+      expect(text, file).not.toMatch(/reference solution|the solution/i);
+    }
+  });
+
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-session-stubs-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -23,6 +23,8 @@ interface Row {
   key: string;
   given: string;
   real?: string;
+  /** A prediction not yet attempted in the asked form: its truth is withheld. */
+  hidden?: boolean;
   ok: boolean;
 }
 
@@ -86,15 +88,69 @@ function judge(step: string, rows: Row[], kind: 'prediction' | 'answer'): void {
   throw new AnswerError(message, rows);
 }
 
+/** Words that fill a line without predicting anything. */
+const PLACEHOLDERS = new Set([
+  'x',
+  'xx',
+  'xxx',
+  '?',
+  '??',
+  '...',
+  'todo',
+  'tbd',
+  'idk',
+  'dunno',
+  'test',
+  'asdf',
+]);
+
+/** The cookie names these apps can set (the default key and its signature). */
+const COOKIE_NAMES = ['koa.sess', 'koa.sess.sig'];
+
+/**
+ * Is `given` a real attempt at the line `key`, whose true answer is
+ * `real`: an answer of the form the sheet asks for (a status, names from
+ * the list, yes or no …), not a placeholder? Only then is the true value
+ * shown beside it, so an answer sheet cannot be filled in by typing `x` on
+ * every line and copying what comes back.
+ */
+export function isAttempt(key: string, given: string, real: string): boolean {
+  const answer = normalise(given);
+  const truth = normalise(real);
+  if (!answer || PLACEHOLDERS.has(answer) || !/[a-z0-9]/.test(answer)) return false;
+  const items = answer.split(', ');
+  const within = (words: string[]) => answer === 'none' || items.every((i) => words.includes(i));
+  if (/^\d+(, \d+)*$/.test(truth)) {
+    return /^\d+(, \d+)*$/.test(answer) && items.length === truth.split(', ').length;
+  }
+  if (truth === 'yes' || truth === 'no') return answer === 'yes' || answer === 'no';
+  if (/store calls/.test(key)) return within(['get', 'set', 'destroy']);
+  if (/\bevent\b/.test(key)) {
+    return within(['session:missed', 'session:expired', 'session:invalid']);
+  }
+  if (/set-cookie/.test(key)) return within([...COOKIE_NAMES, ...truth.split(', ')]);
+  if (/holds/.test(key)) return answer === 'data' || answer === 'id';
+  // A value in the learner's own words (an id, a body): at least two
+  // characters that are not all the same one.
+  return answer.length >= 2 && new Set(answer).size > 1;
+}
+
 /**
  * Judge a prediction: every key of `real` against the sheet's line of the
- * same name. `real` values are what the reference port really did.
+ * same name. `real` values are what the reference port really did; each is
+ * shown only beside a real attempt at its line.
  */
 export function predict(step: string, real: Record<string, string>): void {
   const sheet = readSheet(step);
   const rows = Object.entries(real).map(([key, value]) => {
     const given = sheet.get(key) ?? '';
-    return { key, given, real: value, ok: !!given && normalise(given) === normalise(value) };
+    const attempt = !!given && isAttempt(key, given, value);
+    return {
+      key,
+      given,
+      ...(attempt ? { real: value } : { real: '', hidden: true }),
+      ok: attempt && normalise(given) === normalise(value),
+    };
   });
   judge(step, rows, 'prediction');
 }
