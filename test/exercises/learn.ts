@@ -11,23 +11,25 @@ import { StepProcess } from './runner/pool.js';
 
 const USAGE = `Usage: npm run learn [-- COMMAND] [OPTIONS]
 
-  npm run learn                   run from the first unfinished step; stop at the first failure
-  npm run learn -- --watch        the same, again whenever you save (h: hint, q: quit)
-  npm run learn -- --all          re-check finished steps too
-  npm run learn -- list           every step, numbered, and your progress
-  npm run learn -- run N          one step (a number from list, or a name)
-  npm run learn -- hint [N]       a hint for the failing check; again for a bigger one
-  npm run learn -- reset N        put one step back as shipped; your version goes to backups/
-  npm run learn -- restore N      undo the last reset of step N: your version comes back
+Commands:
+  (none)       run from the first unfinished step; stop at the first failure
+  list         every step, numbered, and your progress
+  run N        one step (N: a number from list, or a step's name)
+  hint [N]     a hint for the failing check; ask again for a bigger one
+  reset N      put step N back as shipped (your version goes to backups/)
+  restore N    undo the last reset of step N: your version comes back
 
 Options:
-  -w, --watch                     re-run on every save
-  --all                           re-check the steps already done
-  --level 1-3                     with hint: ask for one level directly
-  --workspace DIR                 use another folder than .learn/
-  -h, --help                      print this and exit
+  -w, --watch        run again whenever you save (h: a hint, q: quit)
+  --all              check the steps already done too
+  --level 1-3        with hint: ask for one level directly
+  --workspace DIR    use another folder than .learn/
+  -h, --help         print this and exit
 
-Exit status: 0 all passed, 1 a step failed, 2 a mistake on the command line.`;
+For example: npm run learn -- --watch     npm run learn -- run 11
+
+Exit status: 0 when every step run passed, 1 when a step failed,
+2 for a mistake on the command line.`;
 
 // Help needs nothing else: print it before anything starts.
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
