@@ -120,6 +120,20 @@ describe('stubRegions', () => {
     expect(one).not.toContain('++this.#n');
   });
 
+  it('plants a bug whatever the formatter did to its line breaks and spaces', () => {
+    const bug = { find: 'return ++this.#n;', replace: 'return this.#n++;' };
+    const wrapped = SAMPLE.replace('return ++this.#n;', 'return ++this\n      .#n;');
+    for (const source of [SAMPLE, wrapped]) {
+      const { text: out } = stubRegions('s.ts', source, [{ ...request('bump'), bug }]);
+      expect(out, 'the bug is planted').toContain('return this.#n++;');
+    }
+    const twice = { find: 'this.#n', replace: 'x' };
+    expect(() => stubRegions('s.ts', SAMPLE, [{ ...request('bump'), bug: twice }])).not.toThrow();
+    expect(() =>
+      stubRegions('s.ts', SAMPLE, [{ ...request('bump'), bug: { find: 'nowhere', replace: '' } }]),
+    ).toThrow(/exactly once/);
+  });
+
   it('refuses a region claimed twice', () => {
     const twice = [request('bump'), { ...request('bump'), exercise: 'other' }];
     expect(() => stubRegions('s.ts', SAMPLE, twice)).toThrow(/claimed by two exercises/);

@@ -168,18 +168,28 @@ export function stubRegions(
     if (request.bug) {
       const { find, replace } = request.bug;
       const inside = text.slice(region.start, region.end);
-      const at = inside.indexOf(find);
-      if (at === -1 || inside.indexOf(find, at + 1) !== -1) {
+      // Whitespace-insensitive: the formatter may re-wrap the line in src/
+      // without the bug ceasing to apply.
+      const pattern = new RegExp(
+        [...find.replace(/\s+/g, '')]
+          .map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('\\s*'),
+        'g',
+      );
+      const matches = [...inside.matchAll(pattern)];
+      if (matches.length !== 1) {
         throw new Error(
           `the bug of ${request.exercise} must match exactly once in region "${request.region}" of ${fileName}: ${find}`,
         );
       }
+      const at = matches[0]!.index;
+      const found = matches[0]![0];
       const fn = functions[0];
       const name = fn ? displayName(fn, sourceFile) : request.region;
       const nameNode = fn ? (fn.name ?? fn) : undefined;
       edits.push({
         start: region.start + at,
-        end: region.start + at + find.length,
+        end: region.start + at + found.length,
         replacement: replace,
         fn: {
           region: request.region,
