@@ -791,11 +791,11 @@ export function showHint(
     ),
   );
   if (question !== undefined) print(dim(`for question ${question} of answers/${step.name}.txt`));
-  else if (check) print(dim(`for the check: ${check}`));
+  else if (check) printWrapped(print, dim(`for the check: ${check}`), '', '  ');
   print();
   for (let i = 0; i < next; i++) {
     const text = `${i + 1}. ${hints[i]}`;
-    print(i === next - 1 ? `  ${text}` : dim(`  ${text}`));
+    printWrapped(print, i === next - 1 ? text : dim(text), '  ', '     ');
   }
   print();
   print(dim(`Read: ${step.read}`));
