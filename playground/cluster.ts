@@ -128,8 +128,8 @@ async function lookup(client: Cluster, id: string): Promise<StoredRecord> {
   const key = PREFIX + id;
   const slot = keySlot(key);
   const node = client.slots[slot]?.[0] ?? 'unknown';
-  // During a failover the read would wait out the client's ~1.6 s of
-  // retries, and hold the card back that long. The card's own steps
+  // During a failover the read would wait out the client's retries (a
+  // second or more), and hold the card back that long. The card's own steps
   // already show the store failing; give up on the read-back sooner.
   const read = Promise.all([client.get(key), client.pttl(key)]);
   const [text, pttl] = await Promise.race([
