@@ -40,6 +40,8 @@ const PAGE = [
   '<!-- bench:results:end -->',
   '',
   '> Did it change? "Did it?" she asked.',
+  '',
+  'Two proofs at once. *(proofs: `test/a.test.ts` › "one", `test/b.test.ts` › "two")*',
 ].join('\n');
 
 describeBookOnly('the claims counter', () => {
@@ -57,12 +59,15 @@ describeBookOnly('the claims counter', () => {
       '`koa.sess` | The session. Signed.',
       'Did it change?',
       '"Did it?" she asked.',
+      'Two proofs at once.',
     ]);
   });
 
   it('gives a proof written after the full stop to the sentence before it', () => {
     const s = sentences.find((x) => x.text === 'It goes on, e.g. here.');
     expect(s?.proofs).toEqual([{ file: 'test/book/01-cookies.test.ts', name: 'x' }]);
+    const two = sentences.find((x) => x.text === 'Two proofs at once.');
+    expect(two?.proofs.map((p) => p.name)).toEqual(['one', 'two']);
   });
 
   it('judges a sentence by its face first, then by the ledger', () => {

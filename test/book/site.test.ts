@@ -436,7 +436,7 @@ describe.runIf(hasChromium && !usingUpstream)('the site in a real browser', () =
       );
       // What is on screen: allInnerTexts leaves out the folded lines.
       const shown = (await page.locator('.vp-doc pre.has-port-lines').allInnerTexts()).join('\n');
-      // Read like koa-session: no event object on screen, one marked line per call.
+      // Read like koa-session: no event built on screen, one marked line per call.
       expect(shown, path).not.toMatch(/step: '/);
       expect(shown, path).toMatch(/trace\((this\.)?ctx, …\);\s*port · show/);
       folds += await page.locator('.vp-doc .port-fold').count();
@@ -456,7 +456,7 @@ describe.runIf(hasChromium && !usingUpstream)('the site in a real browser', () =
     await fold.click();
     const call = page.locator('.port-fold-row.open + .port-trace').last();
     await expect.poll(() => call.isVisible()).toBe(true);
-    expect(await call.textContent()).toMatch(/step: '\w+'/);
+    expect(await call.textContent()).toMatch(/trace\((this\.)?ctx, step\.\w+\(/);
     expect(await fold.getAttribute('aria-expanded')).toBe('true');
     await call.locator('.line').first().click();
     await expect.poll(() => fold.isVisible()).toBe(true);

@@ -32,7 +32,7 @@ export interface Sentence {
 }
 
 const PROOF =
-  /\*?\(proof:\s*((?:`test\/[\w./-]+\.test\.ts`\s*›\s*"[^"]+"[,;\s]*(?:and\s*)?)+)\)\*?/g;
+  /\*?\(proofs?:\s*((?:`test\/[\w./-]+\.test\.ts`\s*›\s*"[^"]+"[,;\s]*(?:and\s*)?)+)\)\*?/g;
 const ONE_PROOF = /`(test\/[\w./-]+\.test\.ts)`\s*›\s*"([^"]+)"/g;
 
 /** Words whose full stop does not end a sentence. */
