@@ -356,8 +356,8 @@ export const STEPS: readonly Step[] = [
     hints: {
       '': [
         'Two equal sessions must give the same number, and a changed one (almost always) a different one.',
-        'crc32 from node:zlib is already imported.',
-        'return crc32(JSON.stringify(data));',
+        'node:zlib has a crc32 function, and util.ts already imports the module as zlib.',
+        'return zlib.crc32(JSON.stringify(data));',
       ],
     },
   },
