@@ -138,7 +138,13 @@ async function watch(): Promise<void> {
   };
   // The workspace must exist before it can be watched: the first run
   // creates it.
-  await learn.ensureWorkspace(dir, print);
+  try {
+    await learn.ensureWorkspace(dir, print);
+  } catch (err) {
+    spare.kill();
+    print(`Could not run the steps: ${(err as Error).message}`);
+    process.exit(1);
+  }
   await learn.watchWorkspace(dir, onSave);
   if (process.stdin.isTTY) {
     process.stdin.setRawMode(true);
