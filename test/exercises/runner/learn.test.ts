@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasMysql, hasRedis } from '../../support/services.js';
 import { answerOf, findStep, hintsFor, STEPS } from '../catalog.js';
 import { listSteps, resetOne, runSteps, showHint } from './learn.js';
 import { replaceRegion } from './stubs.js';
@@ -616,4 +617,41 @@ describe('hints for a quiz', () => {
     expect(third.text()).toContain(step.questions!['3']![0]);
     expect(third.text(), 'not question 2’s').not.toContain(step.questions!['2']![0]);
   }, 60_000);
+});
+
+describe('the finish', () => {
+  /** A workspace with every step solved and ticked. */
+  function finished(): string {
+    const dir = path.join(tmp, `done-${++count}`);
+    writeWorkspace(dir, []);
+    writeProgress(dir, { done: Object.fromEntries(STEPS.map((s) => [s.name, 'earlier'])) });
+    return dir;
+  }
+
+  it('"You have rebuilt koa-session" only after all 45 pass again, never on ticks alone', async () => {
+    // Ticked long ago, broken since: the finish checks again and finds it.
+    const broken = finished();
+    writeRegion(broken, 'hash', (region) =>
+      region.replace(/return [^;]*JSON\.stringify\(data\)\);/, 'return 0;'),
+    );
+    expect(fs.readFileSync(path.join(broken, 'src/util.ts'), 'utf8')).toContain('return 0;');
+    const again = await npmLearn('--workspace', broken);
+    expect(again.stdout, again.stdout).not.toContain('rebuilt koa-session');
+    expect(again.stdout, 'the broken step is found').toMatch(/^✗ {2}16\/45 hash/m);
+    expect(again.code).toBe(1);
+    expect(readProgress(broken).done.hash, 'and un-ticked').toBeUndefined();
+
+    const whole = finished();
+    const done = await npmLearn('--workspace', whole);
+    if (hasRedis && hasMysql) {
+      expect(done.stdout, done.stdout).toContain(
+        `All ${STEPS.length} steps pass, every one checked just now, and TypeScript agrees.`,
+      );
+      expect(done.stdout).toContain('you have rebuilt koa-session');
+      expect(done.code).toBe(0);
+    } else {
+      // A step skipped for want of its service was not checked: no claim.
+      expect(done.stdout).not.toContain('rebuilt koa-session');
+    }
+  }, 240_000);
 });
