@@ -5,7 +5,7 @@
  * (chapters/recorded/*.txt).
  */
 
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   Browser,
@@ -166,6 +166,14 @@ describe.each(IMPLS)('remove and regenerate (%s)', (impl) => {
 
   it('in store mode remove destroys the record, then deletes the cookie', async () => {
     const store = recordingStore();
+    // What the response already carried when the store was asked to destroy.
+    const headersAtDestroy: unknown[] = [];
+    const destroy = store.destroy.bind(store);
+    store.destroy = async (key: string, options?: { ctx?: Context }) => {
+      const ctx = options?.ctx;
+      headersAtDestroy.push(ctx ? (ctx.response.get('Set-Cookie') ?? 'none') : 'no ctx');
+      return destroy(key);
+    };
     const browser = new Browser(bookApp(impl, { store }, routes));
     await browser.get('/');
     const id = browser.jar.get('koa.sess')!;
@@ -176,6 +184,7 @@ describe.each(IMPLS)('remove and regenerate (%s)', (impl) => {
       ['destroy', id],
     ]);
     expect(x.setCookie).toEqual(DELETION_LINES);
+    expect(headersAtDestroy).toEqual(['none']);
   });
 
   it('regenerate in store mode destroys the old record and saves under a new id', async () => {

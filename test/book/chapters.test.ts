@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { checksOf, STEPS } from '../exercises/catalog.js';
 import { describeBookOnly } from '../support/impl.js';
 import { expectCitedTest, type Proof, proofsIn } from '../support/proofs.js';
 
@@ -227,5 +228,64 @@ describeBookOnly('the deviations are counted the same everywhere', () => {
     const deviations = read('deviations.md');
     expect(deviations).toMatch(/^## Hostile session data/m);
     expect(deviations).toMatch(/^## Options/m);
+  });
+});
+
+describeBookOnly('pointers to the exercises', () => {
+  it('every exercise a page points to is the step it names: number, command, kind, checks and three hints', () => {
+    const problems: string[] = [];
+    let folds = 0;
+    let endings = 0;
+    for (const chapter of chapterFiles) {
+      const text = read(chapter);
+      // A folded answer: "::: details … try exercise N first", then the command to run it.
+      for (const m of text.matchAll(/^::: details .*try exercise (\d+) first\n([\s\S]*?)^:::$/gm)) {
+        folds++;
+        const n = Number(m[1]);
+        const step = STEPS[n - 1];
+        const body = (m[2] as string).replace(/\s+/g, ' ');
+        const command = /`npm run learn -- run ([\w-]+)`/.exec(body)?.[1];
+        const where = `${chapter}, exercise ${n}`;
+        if (!step || command !== step.name) {
+          problems.push(`${where} is ${step?.name}, but the fold runs ${command}`);
+          continue;
+        }
+        const said = /(?:answer to exercise|^Exercise) (\d+)/.exec(body)?.[1];
+        if (said && Number(said) !== n) problems.push(`${where}: the text says exercise ${said}`);
+        if (/plants a bug/.test(body) && step.kind !== 'fix')
+          problems.push(`${where} is no fix step`);
+        if (/write it yourself/i.test(body) && step.kind !== 'write') {
+          problems.push(`${where} is no write step`);
+        }
+        if (step.kind === 'write' && !step.target) problems.push(`${where} has no code to write`);
+        if (!existsSync(join(root, checksOf(step)))) problems.push(`${where} has no checks`);
+        if (step.hints['']?.length !== 3) problems.push(`${where} has no three hints`);
+      }
+      // A chapter's ending: "Steps A–B — write `x` and `y`; quiz `z`: [Exercises › Chapter N]".
+      const prose = text.replace(/\n(?!\n)/g, ' ');
+      for (const m of prose.matchAll(
+        /Steps? (\d+)(?:–(\d+))? — (.*?): \[Exercises › Chapter (\d+)\]/g,
+      )) {
+        endings++;
+        const from = Number(m[1]);
+        const to = Number(m[2] ?? m[1]);
+        const listed: string[] = [];
+        for (const part of (m[3] as string).split('; ')) {
+          const kind = /^(write|fix|predict|quiz) /.exec(part)?.[1];
+          for (const name of part.matchAll(/`([\w-]+)`/g)) listed.push(`${kind} ${name[1]}`);
+        }
+        const steps = STEPS.slice(from - 1, to);
+        const expected = steps.map((s) => `${s.kind} ${s.name}`);
+        if (listed.sort().join(', ') !== expected.sort().join(', ')) {
+          problems.push(`${chapter}: steps ${from}–${to} are ${expected}, the page says ${listed}`);
+        }
+        if (steps.some((s) => s.chapter !== Number(m[4]))) {
+          problems.push(`${chapter}: steps ${from}–${to} are not all chapter ${m[4]}'s`);
+        }
+      }
+    }
+    expect(folds).toBeGreaterThan(30);
+    expect(endings).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
   });
 });

@@ -182,6 +182,12 @@ export function describeTryIt(
   spec: {
     /** What the test's name says it records. */
     records: string;
+    /**
+     * The test's whole name, written out where the claims ledger can find
+     * it (test/book/claims/ledger.ts looks for it quoted in the file);
+     * it must read `records <records> (<file>)`.
+     */
+    name?: string;
     commands: string[];
     /** The playground in cookie mode (`-- --cookie`) rather than with a store. */
     cookieMode?: boolean;
@@ -191,8 +197,12 @@ export function describeTryIt(
     check: (text: string) => void;
   },
 ): void {
+  const name = `records ${spec.records} (${file})`;
+  if (spec.name !== undefined && spec.name !== name) {
+    throw new Error(`describeTryIt: name must be "${name}", got "${spec.name}"`);
+  }
   describePortOnly(`Try it: ${title} (port only: the playground)`, () => {
-    it.runIf(existsSync('/usr/bin/curl'))(`records ${spec.records} (${file})`, async () => {
+    it.runIf(existsSync('/usr/bin/curl'))(name, async () => {
       if (spec.stillClock) freezeAt(Date.now());
       const text = await tryIt(
         (sink) => createPlayground({ cookieMode: spec.cookieMode ?? false, ...sink }),
